@@ -1,0 +1,44 @@
+export {
+  type ConnectionContext,
+  type ConnectionEvent,
+  type ConnectionInput,
+  type ConnectionMachine,
+  type ConnectionNotification,
+  connectionMachine,
+  type ReconnectSettings,
+  reconnectDelay,
+} from './connection.js';
+export {
+  type DrainContext,
+  type DrainEvent,
+  type DrainInput,
+  type DrainMachine,
+  type DrainRequest,
+  drainMachine,
+} from './drain.js';
+export {
+  type LeaseContext,
+  type LeaseEvent,
+  type LeaseInput,
+  type LeaseMachine,
+  type LeaseNotification,
+  leaseMachine,
+  type Outcome,
+  outcomeRetryDelay,
+  type PostOutcomeInput,
+  type RunHandlerInput,
+  type Settlement,
+} from './lease.js';
+export {
+  type HeartbeatInput,
+  type HeartbeatOutput,
+  type LeaseEntry,
+  type LeasePhase,
+  type NeuronContext,
+  type NeuronEmitted,
+  type NeuronEvent,
+  type NeuronMachine,
+  type NeuronMachineInput,
+  neuronMachine,
+} from './neuron.js';
+export type { CapabilitySlots, SlotTable } from './slots.js';

@@ -1,0 +1,415 @@
+/**
+ * One lease, from the `lease` frame to its outcome: PROTOCOL.md "Lease semantics".
+ *
+ * Effects are actors: `validateInput`, `runHandler` (the user's handler, its abort signal and its
+ * classification into an outcome) and `postOutcome` (one ack or nack POST). The machine decides
+ * which outcome is due, when to retry its POST, and when to give up.
+ */
+import { assign, fromCallback, fromPromise, sendParent, sendTo, setup } from 'xstate';
+import type { LeaseAbortReason } from '../src/errors.js';
+import type {
+  LeaseFrame,
+  NackKind,
+  SchemaMismatchDetails,
+  TaskPayload,
+} from '../src/protocol/frames.js';
+import { describe, isTransient, retryAfterOf, statusOf } from './shared.js';
+
+/** What the lease ends with on the wire. */
+export type Outcome =
+  | { kind: 'ack'; output: unknown }
+  | { kind: 'nack'; nack: NackKind; reason: string; code?: string; details?: SchemaMismatchDetails };
+
+/** How a lease ended, as `lease:settled` reports it. */
+export type Settlement =
+  /** The outcome was delivered. */
+  | 'delivered'
+  /** 409/410: the gateway no longer held the lease; the outcome was dropped. */
+  | 'not-held'
+  /** The lease expired before its outcome could be delivered (or while queued). */
+  | 'expired'
+  /** The gateway reported the lease lost; no outcome is posted. */
+  | 'lost';
+
+export interface LeaseInput {
+  frame: LeaseFrame;
+  /** ms since the epoch when the frame arrived. */
+  receivedAt: number;
+  /** ms since the epoch the lease expires at (from `expiresAt`, or a default TTL). */
+  expiresAt: number;
+  /** Wait this long for a cancelled handler to settle. @default 5000 */
+  cancelGraceMs: number;
+  /** Set when the lease is refused on arrival (unknown capability, shutting down). */
+  refusal?: Outcome;
+}
+
+export interface LeaseContext {
+  leaseId: string;
+  taskId: string;
+  capabilityType: string;
+  task: TaskPayload;
+  receivedAt: number;
+  expiresAt: number;
+  /** `expiresAt − receivedAt`: the renewal a heartbeat without a body implies. */
+  ttlMs: number;
+  cancelGraceMs: number;
+  refusal: Outcome | undefined;
+  /** The input after validation (and zod transforms). */
+  input: unknown;
+  startedAt: number | undefined;
+  /** How long the handler ran (until it settled or was given up on). */
+  durationMs: number;
+  settledAt: number | undefined;
+  outcome: Outcome | undefined;
+  settlement: Settlement | undefined;
+  /** Why the handler's signal fired, if it did. */
+  abortReason: LeaseAbortReason | undefined;
+  postAttempts: number;
+  retryDelayMs: number;
+  lastError: string | undefined;
+}
+
+export type LeaseEvent =
+  /** A slot is free: run the handler. */
+  | { type: 'start' }
+  /** A `cancel` frame for this lease. */
+  | { type: 'cancel'; reason?: string }
+  /** Shutdown past the drain, or `capability-revoked`: abort and nack `retryable`. */
+  | { type: 'abort'; reason: 'shutdown' | 'revoked' }
+  /** A heartbeat answer moved the deadline. */
+  | { type: 'renewed'; expiresAt: number }
+  /** A heartbeat without a body was accepted at `sentAt`: renewed for the original TTL. */
+  | { type: 'heartbeat-accepted'; sentAt: number }
+  /** The heartbeat answer listed this lease in `lost`. */
+  | { type: 'lost' }
+  /** From the `runHandler` actor. */
+  | { type: 'handler.settled'; outcome: Outcome };
+
+/** What a lease tells its parent, the neuron. */
+export type LeaseNotification =
+  | { type: 'lease.queued'; leaseId: string }
+  | { type: 'lease.slot-released'; leaseId: string }
+  | {
+      type: 'lease.settled';
+      leaseId: string;
+      taskId: string;
+      capabilityType: string;
+      settlement: Settlement;
+      outcome?: Outcome;
+      durationMs: number;
+    };
+
+export interface RunHandlerInput {
+  leaseId: string;
+  capabilityType: string;
+  task: TaskPayload;
+  /** The validated input. */
+  input: unknown;
+}
+
+export interface PostOutcomeInput {
+  leaseId: string;
+  taskId: string;
+  outcome: Outcome;
+  durationMs: number;
+}
+
+/** Ack/nack retry: 500 ms doubling up to 30 s, or the gateway's `Retry-After`. */
+export function outcomeRetryDelay(attempts: number, retryAfterMs: number | undefined): number {
+  if (retryAfterMs !== undefined) return retryAfterMs;
+  return Math.min(30_000, 500 * 2 ** Math.min(Math.max(attempts - 1, 0), 10));
+}
+
+const nack = (kind: NackKind, reason: string, code?: string): Outcome =>
+  code === undefined ? { kind: 'nack', nack: kind, reason } : { kind: 'nack', nack: kind, reason, code };
+
+const abortOutcome = (reason: 'shutdown' | 'revoked'): Outcome =>
+  reason === 'shutdown'
+    ? nack('retryable', 'the neuron is shutting down', 'SHUTDOWN')
+    : nack('retryable', "the lease's capability was revoked", 'CAPABILITY_REVOKED');
+
+export const leaseMachine = setup({
+  types: {
+    input: {} as LeaseInput,
+    context: {} as LeaseContext,
+    events: {} as LeaseEvent,
+  },
+  actors: {
+    /** Resolves with the validated input; rejects with `SchemaMismatchDetails` in `details`. */
+    validateInput: fromPromise<unknown, { capabilityType: string; input: unknown }>(() =>
+      Promise.reject(new Error("lease actor 'validateInput' was not provided")),
+    ),
+    /**
+     * Runs the handler; sends back `handler.settled` with the classified outcome. Receives
+     * `{ type: 'abort', reason }` to fire the handler's signal; aborts it on cleanup too.
+     */
+    runHandler: fromCallback<{ type: 'abort'; reason: LeaseAbortReason }, RunHandlerInput>(() => {
+      throw new Error("lease actor 'runHandler' was not provided");
+    }),
+    /** One ack or nack POST. */
+    postOutcome: fromPromise<void, PostOutcomeInput>(() =>
+      Promise.reject(new Error("lease actor 'postOutcome' was not provided")),
+    ),
+  },
+  actions: {
+    notifyQueued: sendParent(({ context }): LeaseNotification => ({
+      type: 'lease.queued',
+      leaseId: context.leaseId,
+    })),
+    notifySlotReleased: sendParent(({ context }): LeaseNotification => ({
+      type: 'lease.slot-released',
+      leaseId: context.leaseId,
+    })),
+    notifySettled: sendParent(({ context }): LeaseNotification => {
+      const settled: LeaseNotification = {
+        type: 'lease.settled',
+        leaseId: context.leaseId,
+        taskId: context.taskId,
+        capabilityType: context.capabilityType,
+        settlement: context.settlement ?? 'delivered',
+        durationMs: context.durationMs,
+      };
+      return context.outcome ? { ...settled, outcome: context.outcome } : settled;
+    }),
+    /** Log that an outcome was dropped; supplied by the neuron. */
+    warnDropped: () => {},
+    abortHandler: sendTo('handler', ({ context }) => ({
+      type: 'abort' as const,
+      reason: context.abortReason ?? 'cancelled',
+    })),
+    recordRefusal: assign({ outcome: ({ context }) => context.refusal }),
+    recordInput: assign({ input: ({ event }) => (event as { output?: unknown }).output }),
+    recordInputMismatch: assign({
+      outcome: ({ event }) => {
+        const error = (event as { error?: unknown }).error;
+        const details = (error as { details?: SchemaMismatchDetails } | undefined)?.details;
+        if (details) {
+          return {
+            kind: 'nack' as const,
+            nack: 'schema-mismatch' as const,
+            reason: 'input does not match the capability schema',
+            details,
+          };
+        }
+        return nack('retryable', `input validation failed: ${describe(error)}`);
+      },
+    }),
+    recordStart: assign({ startedAt: () => Date.now() }),
+    recordHandlerEnd: assign({
+      durationMs: ({ context }) => (context.startedAt === undefined ? 0 : Date.now() - context.startedAt),
+    }),
+    recordCancel: assign({
+      abortReason: 'cancelled' as const,
+      outcome: ({ event }) =>
+        nack('cancelled', event.type === 'cancel' && event.reason ? event.reason : 'cancelled by the gateway'),
+    }),
+    recordAbort: assign(({ event }) => {
+      const reason = event.type === 'abort' ? event.reason : 'shutdown';
+      return { abortReason: reason, outcome: abortOutcome(reason) };
+    }),
+    recordLost: assign({ abortReason: 'lost' as const, settlement: 'lost' as const }),
+    recordHandlerOutcome: assign({
+      outcome: ({ event }) => (event.type === 'handler.settled' ? event.outcome : undefined),
+    }),
+    recordRenewal: assign({
+      expiresAt: ({ context, event }) => {
+        if (event.type === 'renewed') return event.expiresAt;
+        if (event.type === 'heartbeat-accepted') return event.sentAt + context.ttlMs;
+        return context.expiresAt;
+      },
+    }),
+    recordPostFailure: assign(({ context, event }) => {
+      const error = (event as { error?: unknown }).error;
+      const postAttempts = context.postAttempts + 1;
+      return {
+        postAttempts,
+        retryDelayMs: outcomeRetryDelay(postAttempts, retryAfterOf(error)),
+        lastError: describe(error),
+      };
+    }),
+    recordDelivered: assign({ settlement: 'delivered' as const, settledAt: () => Date.now() }),
+    recordNotHeld: assign({ settlement: 'not-held' as const, settledAt: () => Date.now() }),
+    recordExpired: assign({ settlement: 'expired' as const, settledAt: () => Date.now() }),
+  },
+  guards: {
+    refused: ({ context }) => context.refusal !== undefined,
+    leaseLost: ({ context }) => context.settlement === 'lost',
+    handlerAcked: ({ event }) => event.type === 'handler.settled' && event.outcome.kind === 'ack',
+    /** 409/410 `LEASE_NOT_HELD`: never retried. */
+    notHeld: ({ event }) => {
+      const status = statusOf((event as { error?: unknown }).error);
+      return status === 409 || status === 410;
+    },
+    /** 401 here means the second 401 in a row: retried like a transient failure after re-auth. */
+    retryable: ({ context, event }) => {
+      const error = (event as { error?: unknown }).error;
+      const transient = isTransient(error) || statusOf(error) === 401;
+      const retryAt = Date.now() + outcomeRetryDelay(context.postAttempts + 1, retryAfterOf(error));
+      return transient && retryAt < context.expiresAt;
+    },
+  },
+  delays: {
+    cancelGrace: ({ context }) => context.cancelGraceMs,
+    queueExpiry: ({ context }) => Math.max(0, context.expiresAt - Date.now()),
+    outcomeRetry: ({ context }) => context.retryDelayMs,
+  },
+}).createMachine({
+  id: 'lease',
+  context: ({ input }) => ({
+    leaseId: input.frame.leaseId,
+    taskId: input.frame.task.taskId,
+    capabilityType: input.frame.capabilityType,
+    task: input.frame.task,
+    receivedAt: input.receivedAt,
+    expiresAt: input.expiresAt,
+    ttlMs: Math.max(0, input.expiresAt - input.receivedAt),
+    cancelGraceMs: input.cancelGraceMs,
+    refusal: input.refusal,
+    input: undefined,
+    startedAt: undefined,
+    durationMs: 0,
+    settledAt: undefined,
+    outcome: undefined,
+    settlement: undefined,
+    abortReason: undefined,
+    postAttempts: 0,
+    retryDelayMs: 0,
+    lastError: undefined,
+  }),
+  initial: 'received',
+  on: {
+    renewed: { actions: 'recordRenewal' },
+    'heartbeat-accepted': { actions: 'recordRenewal' },
+  },
+  states: {
+    received: {
+      always: [
+        { guard: 'refused', target: 'nacking', actions: 'recordRefusal' },
+        { target: 'validating' },
+      ],
+    },
+    validating: {
+      invoke: {
+        src: 'validateInput',
+        input: ({ context }) => ({ capabilityType: context.capabilityType, input: context.task.input }),
+        onDone: { target: 'queued', actions: 'recordInput' },
+        onError: { target: 'nacking', actions: 'recordInputMismatch' },
+      },
+      on: {
+        cancel: { target: 'nacking', actions: 'recordCancel' },
+        abort: { target: 'nacking', actions: 'recordAbort' },
+      },
+    },
+    /** Waiting for a slot; not listed in heartbeats, so never renewed. */
+    queued: {
+      entry: 'notifyQueued',
+      on: {
+        start: 'executing',
+        cancel: { target: 'nacking', actions: 'recordCancel' },
+        abort: { target: 'nacking', actions: 'recordAbort' },
+      },
+      after: { queueExpiry: { target: 'expired' } },
+    },
+    executing: {
+      entry: 'recordStart',
+      exit: ['recordHandlerEnd', 'notifySlotReleased'],
+      invoke: {
+        id: 'handler',
+        src: 'runHandler',
+        input: ({ context }) => ({
+          leaseId: context.leaseId,
+          capabilityType: context.capabilityType,
+          task: context.task,
+          input: context.input,
+        }),
+      },
+      initial: 'running',
+      states: {
+        running: {
+          on: {
+            'handler.settled': [
+              { target: '#lease.acking', actions: 'recordHandlerOutcome', guard: 'handlerAcked' },
+              { target: '#lease.nacking', actions: 'recordHandlerOutcome' },
+            ],
+            cancel: { target: 'cancelling', actions: ['recordCancel', 'abortHandler'] },
+            abort: { target: 'aborting', actions: ['recordAbort', 'abortHandler'] },
+            lost: { target: 'aborting', actions: ['recordLost', 'abortHandler'] },
+          },
+        },
+        /** Cancelled: whatever the handler does now, the outcome is `cancelled`. */
+        cancelling: {
+          on: {
+            'handler.settled': '#lease.nacking',
+            abort: '#lease.nacking',
+            lost: { target: 'aborting', actions: 'recordLost' },
+          },
+          after: { cancelGrace: '#lease.nacking' },
+        },
+        /** The signal has fired with its reason; leave without waiting for the handler. */
+        aborting: {
+          always: [{ guard: 'leaseLost', target: '#lease.lost' }, { target: '#lease.nacking' }],
+        },
+      },
+    },
+    acking: {
+      initial: 'posting',
+      states: {
+        posting: {
+          invoke: {
+            src: 'postOutcome',
+            input: ({ context }) => postInput(context),
+            onDone: { target: '#lease.settled', actions: 'recordDelivered' },
+            onError: [
+              { guard: 'notHeld', target: '#lease.settled', actions: ['recordNotHeld', 'warnDropped'] },
+              { guard: 'retryable', target: 'retrying', actions: 'recordPostFailure' },
+              { target: '#lease.settled', actions: ['recordPostFailure', 'recordExpired', 'warnDropped'] },
+            ],
+          },
+        },
+        retrying: { after: { outcomeRetry: 'posting' } },
+      },
+    },
+    nacking: {
+      initial: 'posting',
+      states: {
+        posting: {
+          invoke: {
+            src: 'postOutcome',
+            input: ({ context }) => postInput(context),
+            onDone: { target: '#lease.settled', actions: 'recordDelivered' },
+            onError: [
+              { guard: 'notHeld', target: '#lease.settled', actions: ['recordNotHeld', 'warnDropped'] },
+              { guard: 'retryable', target: 'retrying', actions: 'recordPostFailure' },
+              { target: '#lease.settled', actions: ['recordPostFailure', 'recordExpired', 'warnDropped'] },
+            ],
+          },
+        },
+        retrying: { after: { outcomeRetry: 'posting' } },
+      },
+    },
+    /** A queued lease whose `expiresAt` passed: the gateway has already reclaimed it. */
+    expired: {
+      type: 'final',
+      entry: ['recordExpired', 'notifySettled'],
+    },
+    lost: {
+      type: 'final',
+      entry: 'notifySettled',
+    },
+    settled: {
+      type: 'final',
+      entry: 'notifySettled',
+    },
+  },
+});
+
+function postInput(context: LeaseContext): PostOutcomeInput {
+  return {
+    leaseId: context.leaseId,
+    taskId: context.taskId,
+    outcome: context.outcome ?? nack('retryable', 'no outcome recorded'),
+    durationMs: context.durationMs,
+  };
+}
+
+export type LeaseMachine = typeof leaseMachine;
