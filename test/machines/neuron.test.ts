@@ -1,0 +1,199 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createActor, fromCallback, fromPromise } from 'xstate';
+import { connectionMachine } from '../../machines/connection.js';
+import { drainMachine } from '../../machines/drain.js';
+import { leaseMachine, type Outcome, type PostOutcomeInput } from '../../machines/lease.js';
+import { type HeartbeatInput, type NeuronEmitted, neuronMachine } from '../../machines/neuron.js';
+import type { LeaseFrame } from '../../src/protocol/frames.js';
+
+class StatusError extends Error {
+  constructor(readonly status: number) {
+    super(`status ${status}`);
+  }
+}
+
+function harness(options: { heartbeatFails?: number } = {}) {
+  const posted: PostOutcomeInput[] = [];
+  const heartbeats: HeartbeatInput[] = [];
+  const registers: number[] = [];
+  const handlers = new Map<string, (outcome: Outcome) => void>();
+  const emitted: NeuronEmitted[] = [];
+  let heartbeatFailures = options.heartbeatFails ?? 0;
+  const machine = neuronMachine.provide({
+    actors: {
+      connection: connectionMachine.provide({
+        actors: {
+          openStream: fromPromise(async () => {}),
+          register: fromPromise(async () => void registers.push(Date.now())),
+        },
+      }),
+      lease: leaseMachine.provide({
+        actors: {
+          validateInput: fromPromise(async ({ input }) => input.input),
+          runHandler: fromCallback(({ input, sendBack }) => {
+            handlers.set(input.leaseId, (outcome) => sendBack({ type: 'handler.settled', outcome }));
+          }),
+          postOutcome: fromPromise(async ({ input }) => void posted.push(input)),
+        },
+      }),
+      drain: drainMachine.provide({ actors: { closeTransport: fromPromise(async () => {}) } }),
+      heartbeat: fromPromise(async ({ input }: { input: HeartbeatInput }) => {
+        heartbeats.push(input);
+        if (heartbeatFailures > 0) {
+          heartbeatFailures--;
+          throw new StatusError(404);
+        }
+        return { sentAt: Date.now(), leaseIds: input.inFlight.map((l) => l.leaseId), answer: { leases: [] } };
+      }),
+    },
+  });
+  const actor = createActor(machine, {
+    input: {
+      capabilities: { 'acme/echo': 2 },
+      heartbeatIntervalMs: 1_000,
+      cancelGraceMs: 500,
+      defaultLeaseTtlMs: 30_000,
+      abortGraceMs: 200,
+      reconnect: { initialReconnectDelayMs: 100, maxReconnectDelayMs: 1_000, idleTimeoutMs: 60_000 },
+    },
+  });
+  actor.on('*', (event) => emitted.push(event));
+  const lease = (leaseId: string, capabilityType = 'acme/echo'): void => {
+    const frame: LeaseFrame = { type: 'lease', leaseId, capabilityType, task: { taskId: `t-${leaseId}`, input: {} } };
+    actor.send({ ...frame, receivedAt: Date.now() });
+  };
+  const register = (types = ['acme/echo']): void =>
+    actor.send({ type: 'registered', sessionId: 's-1', capabilities: types.map((type) => ({ type })) });
+  return { actor, posted, heartbeats, registers, handlers, emitted, lease, register };
+}
+
+const flush = () => vi.advanceTimersByTimeAsync(0);
+const ack: Outcome = { kind: 'ack', output: null };
+
+describe('neuron machine', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('runs at most `concurrency` handlers and starts queued leases in order as slots free', async () => {
+    const h = harness();
+    h.actor.start();
+    h.actor.send({ type: 'start' });
+    await flush();
+    h.register();
+    for (const id of ['a', 'b', 'c']) h.lease(id);
+    await flush();
+    expect([...h.handlers.keys()]).toEqual(['a', 'b']);
+    expect(h.actor.getSnapshot().context.slots['acme/echo']).toMatchObject({ running: 2, queue: ['c'] });
+    h.handlers.get('a')?.(ack);
+    await flush();
+    expect([...h.handlers.keys()]).toEqual(['a', 'b', 'c']);
+  });
+
+  it('lists only started leases in heartbeats, never queued ones', async () => {
+    const h = harness();
+    h.actor.start();
+    h.actor.send({ type: 'start' });
+    await flush();
+    h.register();
+    for (const id of ['a', 'b', 'c']) h.lease(id);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(h.heartbeats[0]?.inFlight.map((l) => l.leaseId)).toEqual(['a', 'b']);
+    expect(h.heartbeats[0]?.sessionId).toBe('s-1');
+  });
+
+  it('ignores a replayed lease it holds or has settled', async () => {
+    const h = harness();
+    h.actor.start();
+    h.actor.send({ type: 'start' });
+    await flush();
+    h.register();
+    h.lease('a');
+    await flush();
+    h.lease('a');
+    h.handlers.get('a')?.(ack);
+    await flush();
+    h.lease('a');
+    await flush();
+    expect(h.posted).toHaveLength(1);
+    const received = h.emitted.filter((e) => e.type === 'lease:received');
+    expect(received.map((e) => (e as { duplicate: boolean }).duplicate)).toEqual([false, true, true]);
+  });
+
+  it('nacks UNKNOWN_CAPABILITY for a capability it does not serve, and after a revoke until re-registered', async () => {
+    const h = harness();
+    h.actor.start();
+    h.actor.send({ type: 'start' });
+    await flush();
+    h.register();
+    h.lease('x', 'acme/other');
+    h.actor.send({ type: 'capability-revoked', capabilityType: 'acme/echo' });
+    h.lease('y');
+    await flush();
+    expect(h.posted.map((p) => (p.outcome as { code?: string }).code)).toEqual([
+      'UNKNOWN_CAPABILITY',
+      'UNKNOWN_CAPABILITY',
+    ]);
+    h.register(['acme/echo']);
+    h.lease('z');
+    await flush();
+    expect(h.handlers.has('z')).toBe(true);
+  });
+
+  it('re-registers when a heartbeat answers 404 NO_SESSION', async () => {
+    const h = harness({ heartbeatFails: 1 });
+    h.actor.start();
+    h.actor.send({ type: 'start' });
+    await flush();
+    h.register();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(h.registers).toHaveLength(2);
+  });
+
+  it('drains: nacks queued leases SHUTDOWN at once, lets running ones finish, then stops', async () => {
+    const h = harness();
+    h.actor.start();
+    h.actor.send({ type: 'start' });
+    await flush();
+    h.register();
+    for (const id of ['a', 'b', 'c']) h.lease(id);
+    await flush();
+    h.actor.send({ type: 'stop', drain: true, timeoutMs: 10_000 });
+    await flush();
+    expect(h.posted.map((p) => [p.leaseId, (p.outcome as { code?: string }).code])).toEqual([['c', 'SHUTDOWN']]);
+    h.lease('d');
+    await flush();
+    expect(h.posted.at(-1)).toMatchObject({ leaseId: 'd', outcome: { code: 'SHUTDOWN' } });
+    h.handlers.get('a')?.(ack);
+    h.handlers.get('b')?.(ack);
+    await flush();
+    expect(h.actor.getSnapshot().status).toBe('done');
+    expect(h.posted.filter((p) => p.outcome.kind === 'ack').map((p) => p.leaseId)).toEqual(['a', 'b']);
+  });
+
+  it('aborts what still runs at the drain timeout and nacks it SHUTDOWN', async () => {
+    const h = harness();
+    h.actor.start();
+    h.actor.send({ type: 'start' });
+    await flush();
+    h.register();
+    h.lease('a');
+    await flush();
+    h.actor.send({ type: 'stop', drain: true, timeoutMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(h.posted).toMatchObject([{ leaseId: 'a', outcome: { nack: 'retryable', code: 'SHUTDOWN' } }]);
+    expect(h.actor.getSnapshot().status).toBe('done');
+  });
+
+  it('opens new slots when concurrency is raised', async () => {
+    const h = harness();
+    h.actor.start();
+    h.actor.send({ type: 'start' });
+    await flush();
+    h.register();
+    for (const id of ['a', 'b', 'c', 'd']) h.lease(id);
+    await flush();
+    h.actor.send({ type: 'update-capability', capabilityType: 'acme/echo', concurrency: 4 });
+    await flush();
+    expect(h.handlers.size).toBe(4);
+  });
+});

@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export default defineConfig({
+  root,
+  resolve: {
+    // Tests, examples and the README's quick start import the package by its name, as users do.
+    alias: [
+      { find: /^@holokai\/neuron-sdk$/, replacement: `${root}src/index.ts` },
+      { find: /^@holokai\/neuron-sdk\/machines$/, replacement: `${root}machines/index.ts` },
+      { find: /^@holokai\/neuron-sdk\/dev-gateway$/, replacement: `${root}src/dev-gateway/index.ts` },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 15_000,
+    hookTimeout: 15_000,
+  },
+});
