@@ -63,7 +63,10 @@ export function reconnectDelay(
   random: number,
 ): number {
   const exponent = Math.min(Math.max(attempt - 1, 0), 30);
-  const ceiling = Math.min(settings.maxReconnectDelayMs, settings.initialReconnectDelayMs * 2 ** exponent);
+  const ceiling = Math.min(
+    settings.maxReconnectDelayMs,
+    settings.initialReconnectDelayMs * 2 ** exponent,
+  );
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
 
@@ -86,24 +89,32 @@ export const connectionMachine = setup({
     /** Close the SSE stream if one is open. */
     closeStream: () => {},
     notifyOpen: sendParent({ type: 'connection.open' } satisfies ConnectionNotification),
-    notifyRegistered: sendParent(({ context }): ConnectionNotification => ({
-      type: 'connection.registered',
-      sessionId: context.sessionId ?? '',
-    })),
-    notifyClosed: sendParent(({ context }): ConnectionNotification => ({
-      type: 'connection.closed',
-      reason: context.reason,
-    })),
-    notifyReconnecting: sendParent(({ context }): ConnectionNotification => ({
-      type: 'connection.reconnecting',
-      attempt: context.attempt,
-      delayMs: context.delayMs,
-      reason: context.reason,
-    })),
-    notifyError: sendParent(({ event }): ConnectionNotification => ({
-      type: 'connection.error',
-      error: toError((event as { error?: unknown }).error),
-    })),
+    notifyRegistered: sendParent(
+      ({ context }): ConnectionNotification => ({
+        type: 'connection.registered',
+        sessionId: context.sessionId ?? '',
+      }),
+    ),
+    notifyClosed: sendParent(
+      ({ context }): ConnectionNotification => ({
+        type: 'connection.closed',
+        reason: context.reason,
+      }),
+    ),
+    notifyReconnecting: sendParent(
+      ({ context }): ConnectionNotification => ({
+        type: 'connection.reconnecting',
+        attempt: context.attempt,
+        delayMs: context.delayMs,
+        reason: context.reason,
+      }),
+    ),
+    notifyError: sendParent(
+      ({ event }): ConnectionNotification => ({
+        type: 'connection.error',
+        error: toError((event as { error?: unknown }).error),
+      }),
+    ),
     recordFailure: assign({
       reason: ({ event }) => describe((event as { error?: unknown }).error),
     }),
@@ -118,7 +129,10 @@ export const connectionMachine = setup({
     }),
     recordDisconnect: assign(({ event }) =>
       event.type === 'disconnect'
-        ? { reason: `gateway disconnect: ${event.reason ?? 'no reason given'}`, hintMs: event.reconnectAfterMs }
+        ? {
+            reason: `gateway disconnect: ${event.reason ?? 'no reason given'}`,
+            hintMs: event.reconnectAfterMs,
+          }
         : {},
     ),
     recordIdle: assign(({ context }) => ({
@@ -222,7 +236,10 @@ export const connectionMachine = setup({
                 ],
               },
               on: {
-                registered: { target: 'registered', actions: ['recordSession', 'notifyRegistered'] },
+                registered: {
+                  target: 'registered',
+                  actions: ['recordSession', 'notifyRegistered'],
+                },
               },
             },
             registered: {
@@ -234,7 +251,10 @@ export const connectionMachine = setup({
             /** The gateway refused the registration; the stream stays open, lease-less. */
             rejected: {
               on: {
-                registered: { target: 'registered', actions: ['recordSession', 'notifyRegistered'] },
+                registered: {
+                  target: 'registered',
+                  actions: ['recordSession', 'notifyRegistered'],
+                },
               },
             },
           },

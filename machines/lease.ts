@@ -18,7 +18,13 @@ import { describe, isTransient, retryAfterOf, statusOf } from './shared.js';
 /** What the lease ends with on the wire. */
 export type Outcome =
   | { kind: 'ack'; output: unknown }
-  | { kind: 'nack'; nack: NackKind; reason: string; code?: string; details?: SchemaMismatchDetails };
+  | {
+      kind: 'nack';
+      nack: NackKind;
+      reason: string;
+      code?: string;
+      details?: SchemaMismatchDetails;
+    };
 
 /** How a lease ended, as `lease:settled` reports it. */
 export type Settlement =
@@ -121,7 +127,9 @@ export function outcomeRetryDelay(attempts: number, retryAfterMs: number | undef
 }
 
 const nack = (kind: NackKind, reason: string, code?: string): Outcome =>
-  code === undefined ? { kind: 'nack', nack: kind, reason } : { kind: 'nack', nack: kind, reason, code };
+  code === undefined
+    ? { kind: 'nack', nack: kind, reason }
+    : { kind: 'nack', nack: kind, reason, code };
 
 const abortOutcome = (reason: 'shutdown' | 'revoked'): Outcome =>
   reason === 'shutdown'
@@ -152,14 +160,18 @@ export const leaseMachine = setup({
     ),
   },
   actions: {
-    notifyQueued: sendParent(({ context }): LeaseNotification => ({
-      type: 'lease.queued',
-      leaseId: context.leaseId,
-    })),
-    notifySlotReleased: sendParent(({ context }): LeaseNotification => ({
-      type: 'lease.slot-released',
-      leaseId: context.leaseId,
-    })),
+    notifyQueued: sendParent(
+      ({ context }): LeaseNotification => ({
+        type: 'lease.queued',
+        leaseId: context.leaseId,
+      }),
+    ),
+    notifySlotReleased: sendParent(
+      ({ context }): LeaseNotification => ({
+        type: 'lease.slot-released',
+        leaseId: context.leaseId,
+      }),
+    ),
     notifySettled: sendParent(({ context }): LeaseNotification => {
       const settled: LeaseNotification = {
         type: 'lease.settled',
@@ -196,12 +208,16 @@ export const leaseMachine = setup({
     }),
     recordStart: assign({ startedAt: () => Date.now() }),
     recordHandlerEnd: assign({
-      durationMs: ({ context }) => (context.startedAt === undefined ? 0 : Date.now() - context.startedAt),
+      durationMs: ({ context }) =>
+        context.startedAt === undefined ? 0 : Date.now() - context.startedAt,
     }),
     recordCancel: assign({
       abortReason: 'cancelled' as const,
       outcome: ({ event }) =>
-        nack('cancelled', event.type === 'cancel' && event.reason ? event.reason : 'cancelled by the gateway'),
+        nack(
+          'cancelled',
+          event.type === 'cancel' && event.reason ? event.reason : 'cancelled by the gateway',
+        ),
     }),
     recordAbort: assign(({ event }) => {
       const reason = event.type === 'abort' ? event.reason : 'shutdown';
@@ -291,7 +307,10 @@ export const leaseMachine = setup({
     validating: {
       invoke: {
         src: 'validateInput',
-        input: ({ context }) => ({ capabilityType: context.capabilityType, input: context.task.input }),
+        input: ({ context }) => ({
+          capabilityType: context.capabilityType,
+          input: context.task.input,
+        }),
         onDone: { target: 'queued', actions: 'recordInput' },
         onError: { target: 'nacking', actions: 'recordInputMismatch' },
       },
@@ -360,9 +379,16 @@ export const leaseMachine = setup({
             input: ({ context }) => postInput(context),
             onDone: { target: '#lease.settled', actions: 'recordDelivered' },
             onError: [
-              { guard: 'notHeld', target: '#lease.settled', actions: ['recordNotHeld', 'warnDropped'] },
+              {
+                guard: 'notHeld',
+                target: '#lease.settled',
+                actions: ['recordNotHeld', 'warnDropped'],
+              },
               { guard: 'retryable', target: 'retrying', actions: 'recordPostFailure' },
-              { target: '#lease.settled', actions: ['recordPostFailure', 'recordExpired', 'warnDropped'] },
+              {
+                target: '#lease.settled',
+                actions: ['recordPostFailure', 'recordExpired', 'warnDropped'],
+              },
             ],
           },
         },
@@ -378,9 +404,16 @@ export const leaseMachine = setup({
             input: ({ context }) => postInput(context),
             onDone: { target: '#lease.settled', actions: 'recordDelivered' },
             onError: [
-              { guard: 'notHeld', target: '#lease.settled', actions: ['recordNotHeld', 'warnDropped'] },
+              {
+                guard: 'notHeld',
+                target: '#lease.settled',
+                actions: ['recordNotHeld', 'warnDropped'],
+              },
               { guard: 'retryable', target: 'retrying', actions: 'recordPostFailure' },
-              { target: '#lease.settled', actions: ['recordPostFailure', 'recordExpired', 'warnDropped'] },
+              {
+                target: '#lease.settled',
+                actions: ['recordPostFailure', 'recordExpired', 'warnDropped'],
+              },
             ],
           },
         },

@@ -4,7 +4,16 @@
  * sent to it as an event of the frame's own `type`), keeps the per-capability slots, and runs
  * heartbeats while the connection is registered. What users observe leaves through `emit`.
  */
-import { assign, emit, enqueueActions, fromPromise, sendTo, setup, spawnChild, stopChild } from 'xstate';
+import {
+  assign,
+  emit,
+  enqueueActions,
+  fromPromise,
+  sendTo,
+  setup,
+  spawnChild,
+  stopChild,
+} from 'xstate';
 import type {
   CancelFrame,
   CapabilityRevokedFrame,
@@ -14,7 +23,11 @@ import type {
   LeaseFrame,
   RegisteredFrame,
 } from '../src/protocol/frames.js';
-import { type ConnectionNotification, connectionMachine, type ReconnectSettings } from './connection.js';
+import {
+  type ConnectionNotification,
+  connectionMachine,
+  type ReconnectSettings,
+} from './connection.js';
 import { type DrainRequest, drainMachine } from './drain.js';
 import { type LeaseNotification, leaseMachine, type Outcome, type Settlement } from './lease.js';
 import { statusOf, toError } from './shared.js';
@@ -79,7 +92,13 @@ export type NeuronEmitted =
   | { type: 'connection:close'; reason: string }
   | { type: 'connection:reconnecting'; attempt: number; delayMs: number; reason: string }
   | { type: 'error'; error: Error }
-  | { type: 'lease:received'; leaseId: string; taskId: string; capabilityType: string; duplicate: boolean }
+  | {
+      type: 'lease:received';
+      leaseId: string;
+      taskId: string;
+      capabilityType: string;
+      duplicate: boolean;
+    }
   | {
       type: 'lease:settled';
       leaseId: string;
@@ -109,7 +128,11 @@ function inFlight(leases: Record<string, LeaseEntry>): InFlightLease[] {
   const list: InFlightLease[] = [];
   for (const [leaseId, entry] of Object.entries(leases)) {
     if (entry.startedAt === undefined) continue;
-    list.push({ leaseId, taskId: entry.taskId, startedAt: new Date(entry.startedAt).toISOString() });
+    list.push({
+      leaseId,
+      taskId: entry.taskId,
+      startedAt: new Date(entry.startedAt).toISOString(),
+    });
   }
   return list;
 }
@@ -140,13 +163,24 @@ export const neuronMachine = setup({
       if (event.type !== 'lease') return;
       const { leaseId, capabilityType } = event;
       const duplicate = leaseId in context.leases || leaseId in context.settled;
-      q.emit({ type: 'lease:received', leaseId, taskId: event.task.taskId, capabilityType, duplicate });
+      q.emit({
+        type: 'lease:received',
+        leaseId,
+        taskId: event.task.taskId,
+        capabilityType,
+        duplicate,
+      });
       if (duplicate) return;
       const { receivedAt, ...frame } = event;
       const served = context.slots[capabilityType]?.served === true;
       let refusal: Outcome | undefined;
       if (context.refusing) {
-        refusal = { kind: 'nack', nack: 'retryable', reason: 'the neuron is shutting down', code: 'SHUTDOWN' };
+        refusal = {
+          kind: 'nack',
+          nack: 'retryable',
+          reason: 'the neuron is shutting down',
+          code: 'SHUTDOWN',
+        };
       } else if (!served) {
         refusal = {
           kind: 'nack',
@@ -158,7 +192,12 @@ export const neuronMachine = setup({
       q.assign({
         leases: {
           ...context.leases,
-          [leaseId]: { capabilityType, taskId: frame.task.taskId, phase: 'validating', startedAt: undefined },
+          [leaseId]: {
+            capabilityType,
+            taskId: frame.task.taskId,
+            phase: 'validating',
+            startedAt: undefined,
+          },
         },
       });
       q.spawnChild('lease', {
@@ -186,7 +225,10 @@ export const neuronMachine = setup({
       const entry = context.leases[event.leaseId];
       if (!entry) return;
       const slots = release(context.slots, entry.capabilityType);
-      const leases = { ...context.leases, [event.leaseId]: { ...entry, phase: 'reporting' as const } };
+      const leases = {
+        ...context.leases,
+        [event.leaseId]: { ...entry, phase: 'reporting' as const },
+      };
       startAdmitted(q, { ...context, slots, leases }, entry.capabilityType);
     }),
     forgetLease: enqueueActions(({ context, event, enqueue: q }) => {
@@ -198,7 +240,9 @@ export const neuronMachine = setup({
       for (const [id, forgetAt] of Object.entries(context.settled)) {
         if (forgetAt > now) settled[id] = forgetAt;
       }
-      const slots = entry ? dequeue(context.slots, entry.capabilityType, event.leaseId) : context.slots;
+      const slots = entry
+        ? dequeue(context.slots, entry.capabilityType, event.leaseId)
+        : context.slots;
       q.assign({ leases, settled, slots });
       q(stopChild(event.leaseId));
       q.emit({
@@ -210,17 +254,22 @@ export const neuronMachine = setup({
         outcome: event.outcome,
         durationMs: event.durationMs,
       });
-      if (context.refusing && Object.keys(leases).length === 0) q.sendTo('drain', { type: 'leases.idle' });
+      if (context.refusing && Object.keys(leases).length === 0)
+        q.sendTo('drain', { type: 'leases.idle' });
     }),
     routeCancel: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'cancel' || !(event.leaseId in context.leases)) return;
-      q.sendTo(event.leaseId, event.reason === undefined ? { type: 'cancel' } : { type: 'cancel', reason: event.reason });
+      q.sendTo(
+        event.leaseId,
+        event.reason === undefined ? { type: 'cancel' } : { type: 'cancel', reason: event.reason },
+      );
     }),
     revokeCapability: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'capability-revoked') return;
       q.assign({ slots: setServed(context.slots, event.capabilityType, false) });
       for (const [leaseId, entry] of Object.entries(context.leases)) {
-        if (entry.capabilityType === event.capabilityType) q.sendTo(leaseId, { type: 'abort', reason: 'revoked' });
+        if (entry.capabilityType === event.capabilityType)
+          q.sendTo(leaseId, { type: 'abort', reason: 'revoked' });
       }
     }),
     recordRegistration: enqueueActions(({ context, event, enqueue: q }) => {
@@ -249,7 +298,8 @@ export const neuronMachine = setup({
       startAdmitted(q, { ...context, slots }, event.capabilityType);
     }),
     recordSession: assign({
-      sessionId: ({ event }) => (event.type === 'connection.registered' ? event.sessionId : undefined),
+      sessionId: ({ event }) =>
+        event.type === 'connection.registered' ? event.sessionId : undefined,
     }),
     clearSession: assign({ sessionId: undefined }),
     emitOpen: emit({ type: 'connection:open' }),
@@ -267,7 +317,12 @@ export const neuronMachine = setup({
     })),
     emitReconnecting: emit(({ event }) =>
       event.type === 'connection.reconnecting'
-        ? { type: 'connection:reconnecting' as const, attempt: event.attempt, delayMs: event.delayMs, reason: event.reason }
+        ? {
+            type: 'connection:reconnecting' as const,
+            attempt: event.attempt,
+            delayMs: event.delayMs,
+            reason: event.reason,
+          }
         : { type: 'connection:reconnecting' as const, attempt: 0, delayMs: 0, reason: '' },
     ),
     emitError: emit(({ event }) => ({
@@ -294,23 +349,29 @@ export const neuronMachine = setup({
     }),
     /** Drain step 3. */
     abortRunning: enqueueActions(({ context, enqueue: q }) => {
-      for (const leaseId of Object.keys(context.leases)) q.sendTo(leaseId, { type: 'abort', reason: 'shutdown' });
+      for (const leaseId of Object.keys(context.leases))
+        q.sendTo(leaseId, { type: 'abort', reason: 'shutdown' });
     }),
     stopConnection: sendTo('connection', { type: 'stop' }),
     applyHeartbeatAnswer: enqueueActions(({ context, event, enqueue: q }) => {
       const output = (event as { output?: HeartbeatOutput }).output;
       if (!output) return;
       const lost = new Set(output.answer?.lost ?? []);
-      const renewed = new Map((output.answer?.leases ?? []).map((l) => [l.leaseId, Date.parse(l.expiresAt)]));
+      const renewed = new Map(
+        (output.answer?.leases ?? []).map((l) => [l.leaseId, Date.parse(l.expiresAt)]),
+      );
       for (const leaseId of output.leaseIds) {
         if (!(leaseId in context.leases)) continue;
         const expiresAt = renewed.get(leaseId);
         if (lost.has(leaseId)) q.sendTo(leaseId, { type: 'lost' });
-        else if (expiresAt !== undefined && Number.isFinite(expiresAt)) q.sendTo(leaseId, { type: 'renewed', expiresAt });
-        else if (output.answer === undefined) q.sendTo(leaseId, { type: 'heartbeat-accepted', sentAt: output.sentAt });
+        else if (expiresAt !== undefined && Number.isFinite(expiresAt))
+          q.sendTo(leaseId, { type: 'renewed', expiresAt });
+        else if (output.answer === undefined)
+          q.sendTo(leaseId, { type: 'heartbeat-accepted', sentAt: output.sentAt });
       }
       for (const leaseId of lost) {
-        if (leaseId in context.leases && !output.leaseIds.includes(leaseId)) q.sendTo(leaseId, { type: 'lost' });
+        if (leaseId in context.leases && !output.leaseIds.includes(leaseId))
+          q.sendTo(leaseId, { type: 'lost' });
       }
     }),
     reportSessionLost: sendTo('connection', { type: 'session-lost' }),
@@ -397,14 +458,20 @@ export const neuronMachine = setup({
           states: {
             off: {
               on: {
-                'connection.registered': { target: 'on', actions: ['recordSession', 'emitRegistered'] },
+                'connection.registered': {
+                  target: 'on',
+                  actions: ['recordSession', 'emitRegistered'],
+                },
               },
             },
             on: {
               initial: 'waiting',
               on: {
                 'connection.registered': { actions: ['recordSession', 'emitRegistered'] },
-                'connection.reconnecting': { target: 'off', actions: ['clearSession', 'emitReconnecting'] },
+                'connection.reconnecting': {
+                  target: 'off',
+                  actions: ['clearSession', 'emitReconnecting'],
+                },
               },
               states: {
                 waiting: {
@@ -419,8 +486,16 @@ export const neuronMachine = setup({
                     }),
                     onDone: { target: 'waiting', actions: 'applyHeartbeatAnswer' },
                     onError: [
-                      { guard: 'sessionLost', target: '#neuron.active.heartbeat.off', actions: 'reportSessionLost' },
-                      { guard: 'unauthorized', target: '#neuron.active.heartbeat.off', actions: 'reportAuthRejected' },
+                      {
+                        guard: 'sessionLost',
+                        target: '#neuron.active.heartbeat.off',
+                        actions: 'reportSessionLost',
+                      },
+                      {
+                        guard: 'unauthorized',
+                        target: '#neuron.active.heartbeat.off',
+                        actions: 'reportAuthRejected',
+                      },
                       { target: 'waiting' },
                     ],
                   },

@@ -44,7 +44,7 @@ export function release(table: SlotTable, type: string): SlotTable {
 
 export function dequeue(table: SlotTable, type: string, leaseId: string): SlotTable {
   const slots = table[type];
-  if (!slots || !slots.queue.includes(leaseId)) return table;
+  if (!slots?.queue.includes(leaseId)) return table;
   return { ...table, [type]: { ...slots, queue: slots.queue.filter((id) => id !== leaseId) } };
 }
 

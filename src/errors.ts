@@ -31,6 +31,7 @@ export class NeuronError extends Error {
 
   /** The marker answers for the base class; subclasses keep the ordinary prototype check. */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested against.
     if (this !== NeuronError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && kNeuronError in value;
   }

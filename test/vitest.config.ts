@@ -10,7 +10,10 @@ export default defineConfig({
     alias: [
       { find: /^@holokai\/neuron-sdk$/, replacement: `${root}src/index.ts` },
       { find: /^@holokai\/neuron-sdk\/machines$/, replacement: `${root}machines/index.ts` },
-      { find: /^@holokai\/neuron-sdk\/dev-gateway$/, replacement: `${root}src/dev-gateway/index.ts` },
+      {
+        find: /^@holokai\/neuron-sdk\/dev-gateway$/,
+        replacement: `${root}src/dev-gateway/index.ts`,
+      },
     ],
   },
   test: {

@@ -15,7 +15,9 @@ class StatusError extends Error {
 }
 
 /** A connection with scripted effects; records what it tells its parent and what it does. */
-function harness(script: { open?: Array<() => Promise<void>>; register?: Array<() => Promise<void>> } = {}) {
+function harness(
+  script: { open?: Array<() => Promise<void>>; register?: Array<() => Promise<void>> } = {},
+) {
   const log: string[] = [];
   const opens = [...(script.open ?? [])];
   const registers = [...(script.register ?? [])];
@@ -92,7 +94,9 @@ describe('connection machine', () => {
     actor.start();
     await flush();
     for (const delay of [100, 200, 400, 800]) await vi.advanceTimersByTimeAsync(delay);
-    const delays = log.filter((l) => l.startsWith('notify:reconnecting')).map((l) => l.split(':')[3]);
+    const delays = log
+      .filter((l) => l.startsWith('notify:reconnecting'))
+      .map((l) => l.split(':')[3]);
     expect(delays).toEqual(['100', '200', '400', '800', '1000']);
     await vi.advanceTimersByTimeAsync(1_000);
     actor.send({ type: 'registered', sessionId: 's-2' });
@@ -155,12 +159,16 @@ describe('connection machine', () => {
   });
 
   it('reconnects on 409 NO_STREAM at register, and stays open but lease-less on 403', async () => {
-    const noStream = harness({ register: [() => Promise.reject(new StatusError(409, 'NO_STREAM'))] });
+    const noStream = harness({
+      register: [() => Promise.reject(new StatusError(409, 'NO_STREAM'))],
+    });
     noStream.actor.start();
     await flush();
     expect(noStream.state()).toBe('backoff');
 
-    const refused = harness({ register: [() => Promise.reject(new StatusError(403, 'CAPABILITY_DENIED'))] });
+    const refused = harness({
+      register: [() => Promise.reject(new StatusError(403, 'CAPABILITY_DENIED'))],
+    });
     refused.actor.start();
     await flush();
     expect(refused.state()).toBe('open.session.rejected,liveness.watching');

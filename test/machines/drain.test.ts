@@ -5,7 +5,11 @@ import { drainMachine } from '../../machines/drain.js';
 function harness(input: { drain: boolean; timeoutMs: number }) {
   const log: string[] = [];
   const machine = drainMachine.provide({
-    actors: { closeTransport: fromPromise(async () => void log.push('closeTransport')) },
+    actors: {
+      closeTransport: fromPromise<void>(async () => {
+        log.push('closeTransport');
+      }),
+    },
     actions: {
       refuseLeases: () => log.push('refuse-leases'),
       abortRunning: () => log.push('abort-running'),

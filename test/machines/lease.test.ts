@@ -35,7 +35,9 @@ function harness(script: Script = {}) {
   const posts = [...(script.posts ?? [])];
   const machine = leaseMachine.provide({
     actors: {
-      validateInput: fromPromise(({ input }) => script.validate?.() ?? Promise.resolve(input.input)),
+      validateInput: fromPromise(
+        ({ input }) => script.validate?.() ?? Promise.resolve(input.input),
+      ),
       runHandler: fromCallback(({ sendBack, receive }) => {
         log.push('handler:start');
         settleHandler = (outcome) => sendBack({ type: 'handler.settled', outcome });
@@ -90,14 +92,30 @@ describe('lease machine', () => {
     h.settle({ kind: 'ack', output: { text: 'hi' } });
     await flush();
     expect(h.posted).toEqual([
-      { leaseId: 'l-1', taskId: 't-1', outcome: { kind: 'ack', output: { text: 'hi' } }, durationMs: 0 },
+      {
+        leaseId: 'l-1',
+        taskId: 't-1',
+        outcome: { kind: 'ack', output: { text: 'hi' } },
+        durationMs: 0,
+      },
     ]);
-    expect(h.log).toEqual(['queued', 'handler:start', 'slot-released', 'handler:stopped', 'settled:delivered']);
+    expect(h.log).toEqual([
+      'queued',
+      'handler:start',
+      'slot-released',
+      'handler:stopped',
+      'settled:delivered',
+    ]);
   });
 
   it('nacks schema-mismatch without running the handler when the input does not validate', async () => {
-    const details = { phase: 'input' as const, errors: [{ path: '/text', message: 'must be string' }] };
-    const h = harness({ validate: () => Promise.reject(Object.assign(new Error('bad'), { details })) });
+    const details = {
+      phase: 'input' as const,
+      errors: [{ path: '/text', message: 'must be string' }],
+    };
+    const h = harness({
+      validate: () => Promise.reject(Object.assign(new Error('bad'), { details })),
+    });
     h.actor.start();
     await flush();
     expect(h.posted[0]?.outcome).toEqual({
@@ -188,7 +206,10 @@ describe('lease machine', () => {
 
   it('retries the outcome POST on 5xx and honours Retry-After', async () => {
     const h = harness({
-      posts: [() => Promise.reject(new StatusError(503)), () => Promise.reject(new StatusError(429, 2_000))],
+      posts: [
+        () => Promise.reject(new StatusError(503)),
+        () => Promise.reject(new StatusError(429, 2_000)),
+      ],
     });
     h.actor.start();
     await flush();
@@ -239,7 +260,12 @@ describe('lease machine', () => {
   });
 
   it('goes straight to nacking a refused lease', async () => {
-    const refusal: Outcome = { kind: 'nack', nack: 'retryable', reason: 'no', code: 'UNKNOWN_CAPABILITY' };
+    const refusal: Outcome = {
+      kind: 'nack',
+      nack: 'retryable',
+      reason: 'no',
+      code: 'UNKNOWN_CAPABILITY',
+    };
     const h = harness({ refusal });
     h.actor.start();
     await flush();

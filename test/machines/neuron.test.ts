@@ -3,7 +3,12 @@ import { createActor, fromCallback, fromPromise } from 'xstate';
 import { connectionMachine } from '../../machines/connection.js';
 import { drainMachine } from '../../machines/drain.js';
 import { leaseMachine, type Outcome, type PostOutcomeInput } from '../../machines/lease.js';
-import { type HeartbeatInput, type NeuronEmitted, neuronMachine } from '../../machines/neuron.js';
+import {
+  type HeartbeatInput,
+  type HeartbeatOutput,
+  type NeuronEmitted,
+  neuronMachine,
+} from '../../machines/neuron.js';
 import type { LeaseFrame } from '../../src/protocol/frames.js';
 
 class StatusError extends Error {
@@ -23,27 +28,39 @@ function harness(options: { heartbeatFails?: number } = {}) {
     actors: {
       connection: connectionMachine.provide({
         actors: {
-          openStream: fromPromise(async () => {}),
-          register: fromPromise(async () => void registers.push(Date.now())),
+          openStream: fromPromise<void>(async () => {}),
+          register: fromPromise<void>(async () => {
+            registers.push(Date.now());
+          }),
         },
       }),
       lease: leaseMachine.provide({
         actors: {
           validateInput: fromPromise(async ({ input }) => input.input),
           runHandler: fromCallback(({ input, sendBack }) => {
-            handlers.set(input.leaseId, (outcome) => sendBack({ type: 'handler.settled', outcome }));
+            handlers.set(input.leaseId, (outcome) =>
+              sendBack({ type: 'handler.settled', outcome }),
+            );
           }),
-          postOutcome: fromPromise(async ({ input }) => void posted.push(input)),
+          postOutcome: fromPromise<void, PostOutcomeInput>(async ({ input }) => {
+            posted.push(input);
+          }),
         },
       }),
-      drain: drainMachine.provide({ actors: { closeTransport: fromPromise(async () => {}) } }),
-      heartbeat: fromPromise(async ({ input }: { input: HeartbeatInput }) => {
+      drain: drainMachine.provide({
+        actors: { closeTransport: fromPromise<void>(async () => {}) },
+      }),
+      heartbeat: fromPromise<HeartbeatOutput, HeartbeatInput>(async ({ input }) => {
         heartbeats.push(input);
         if (heartbeatFailures > 0) {
           heartbeatFailures--;
           throw new StatusError(404);
         }
-        return { sentAt: Date.now(), leaseIds: input.inFlight.map((l) => l.leaseId), answer: { leases: [] } };
+        return {
+          sentAt: Date.now(),
+          leaseIds: input.inFlight.map((l) => l.leaseId),
+          answer: { leases: [] },
+        };
       }),
     },
   });
@@ -54,16 +71,29 @@ function harness(options: { heartbeatFails?: number } = {}) {
       cancelGraceMs: 500,
       defaultLeaseTtlMs: 30_000,
       abortGraceMs: 200,
-      reconnect: { initialReconnectDelayMs: 100, maxReconnectDelayMs: 1_000, idleTimeoutMs: 60_000 },
+      reconnect: {
+        initialReconnectDelayMs: 100,
+        maxReconnectDelayMs: 1_000,
+        idleTimeoutMs: 60_000,
+      },
     },
   });
   actor.on('*', (event) => emitted.push(event));
   const lease = (leaseId: string, capabilityType = 'acme/echo'): void => {
-    const frame: LeaseFrame = { type: 'lease', leaseId, capabilityType, task: { taskId: `t-${leaseId}`, input: {} } };
+    const frame: LeaseFrame = {
+      type: 'lease',
+      leaseId,
+      capabilityType,
+      task: { taskId: `t-${leaseId}`, input: {} },
+    };
     actor.send({ ...frame, receivedAt: Date.now() });
   };
   const register = (types = ['acme/echo']): void =>
-    actor.send({ type: 'registered', sessionId: 's-1', capabilities: types.map((type) => ({ type })) });
+    actor.send({
+      type: 'registered',
+      sessionId: 's-1',
+      capabilities: types.map((type) => ({ type })),
+    });
   return { actor, posted, heartbeats, registers, handlers, emitted, lease, register };
 }
 
@@ -83,7 +113,10 @@ describe('neuron machine', () => {
     for (const id of ['a', 'b', 'c']) h.lease(id);
     await flush();
     expect([...h.handlers.keys()]).toEqual(['a', 'b']);
-    expect(h.actor.getSnapshot().context.slots['acme/echo']).toMatchObject({ running: 2, queue: ['c'] });
+    expect(h.actor.getSnapshot().context.slots['acme/echo']).toMatchObject({
+      running: 2,
+      queue: ['c'],
+    });
     h.handlers.get('a')?.(ack);
     await flush();
     expect([...h.handlers.keys()]).toEqual(['a', 'b', 'c']);
@@ -116,7 +149,11 @@ describe('neuron machine', () => {
     await flush();
     expect(h.posted).toHaveLength(1);
     const received = h.emitted.filter((e) => e.type === 'lease:received');
-    expect(received.map((e) => (e as { duplicate: boolean }).duplicate)).toEqual([false, true, true]);
+    expect(received.map((e) => (e as { duplicate: boolean }).duplicate)).toEqual([
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('nacks UNKNOWN_CAPABILITY for a capability it does not serve, and after a revoke until re-registered', async () => {
@@ -159,7 +196,9 @@ describe('neuron machine', () => {
     await flush();
     h.actor.send({ type: 'stop', drain: true, timeoutMs: 10_000 });
     await flush();
-    expect(h.posted.map((p) => [p.leaseId, (p.outcome as { code?: string }).code])).toEqual([['c', 'SHUTDOWN']]);
+    expect(h.posted.map((p) => [p.leaseId, (p.outcome as { code?: string }).code])).toEqual([
+      ['c', 'SHUTDOWN'],
+    ]);
     h.lease('d');
     await flush();
     expect(h.posted.at(-1)).toMatchObject({ leaseId: 'd', outcome: { code: 'SHUTDOWN' } });
@@ -167,7 +206,10 @@ describe('neuron machine', () => {
     h.handlers.get('b')?.(ack);
     await flush();
     expect(h.actor.getSnapshot().status).toBe('done');
-    expect(h.posted.filter((p) => p.outcome.kind === 'ack').map((p) => p.leaseId)).toEqual(['a', 'b']);
+    expect(h.posted.filter((p) => p.outcome.kind === 'ack').map((p) => p.leaseId)).toEqual([
+      'a',
+      'b',
+    ]);
   });
 
   it('aborts what still runs at the drain timeout and nacks it SHUTDOWN', async () => {
@@ -180,7 +222,9 @@ describe('neuron machine', () => {
     await flush();
     h.actor.send({ type: 'stop', drain: true, timeoutMs: 1_000 });
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(h.posted).toMatchObject([{ leaseId: 'a', outcome: { nack: 'retryable', code: 'SHUTDOWN' } }]);
+    expect(h.posted).toMatchObject([
+      { leaseId: 'a', outcome: { nack: 'retryable', code: 'SHUTDOWN' } },
+    ]);
     expect(h.actor.getSnapshot().status).toBe('done');
   });
 

@@ -1,0 +1,301 @@
+import type { ServerResponse } from 'node:http';
+import { ConfigError } from '../errors.js';
+import type {
+  CapabilityAdvertisement,
+  InboundFrame,
+  LeaseFrame,
+  Scope,
+  SdkInfo,
+} from '../protocol/frames.js';
+import { GatewayEmitter } from './events.js';
+import type { ResolvedOptions } from './options.js';
+import { type BufferedEvent, SseChannel } from './sse.js';
+import { isSettled, snapshotTask, TaskBook } from './tasks.js';
+import type { LeaseRecord, NeuronInfo, TaskRecord } from './types.js';
+
+/** A capability as registered, plus whether dispatch of it to this neuron is suspended. */
+export interface NeuronCapability extends CapabilityAdvertisement {
+  revoked: boolean;
+}
+
+/** Everything the gateway knows about one neuronId. Kept for the gateway's life. */
+export interface NeuronEntry {
+  readonly neuronId: string;
+  readonly channel: SseChannel;
+  sessionId?: string;
+  /** Registered on its current stream and not shutting down: leases may go to it. */
+  dispatchable: boolean;
+  /** When its last stream closed; the resume window counts from here. */
+  closedAt?: number;
+  protocolVersion?: string;
+  sdk?: SdkInfo;
+  capabilities: Map<string, NeuronCapability>;
+}
+
+/**
+ * The gateway's state and the rules that move it: streams and sessions, dispatch, the
+ * reaper. HTTP parsing lives in the router and POST handlers; this module writes only SSE.
+ */
+export class GatewayHub {
+  readonly options: ResolvedOptions;
+  readonly events = new GatewayEmitter();
+  readonly book: TaskBook;
+  readonly #neurons = new Map<string, NeuronEntry>();
+  #sessionSeq = 0;
+  #dispatchScheduled = false;
+  #closed = false;
+
+  constructor(options: ResolvedOptions) {
+    this.options = options;
+    this.book = new TaskBook(options.maxAttempts, (task) => this.#taskChanged(task));
+  }
+
+  neuron(neuronId: string): NeuronEntry | undefined {
+    return this.#neurons.get(neuronId);
+  }
+
+  /** Like `neuron`, for operator calls: an unknown id is a caller's mistake. */
+  requireNeuron(neuronId: string, needsStream = false): NeuronEntry {
+    const entry = this.#neurons.get(neuronId);
+    if (!entry || (needsStream && !entry.channel.open)) {
+      const known = [...this.#neurons.keys()].join(', ') || 'none';
+      throw new ConfigError(
+        'NEURON_ERR_INVALID_STATE',
+        `dev gateway: neuron ${neuronId} has no open stream (neurons seen: ${known})`,
+      );
+    }
+    return entry;
+  }
+
+  newSessionId(): string {
+    this.#sessionSeq += 1;
+    return `s-${this.#sessionSeq}`;
+  }
+
+  /**
+   * Makes `res` the neuron's stream. A session still alive (its stream closed less than
+   * `resumeWindowMs` ago, or still open) is kept whatever `Last-Event-ID` says; the header
+   * only selects what is replayed. Dispatch waits for the neuron to register on it.
+   */
+  openStream(neuronId: string, res: ServerResponse, lastEventId: string | undefined): void {
+    const entry = this.#neurons.get(neuronId) ?? this.#create(neuronId);
+    this.#expireSession(entry, Date.now());
+    const resumed = entry.sessionId !== undefined;
+    entry.channel.attach(res);
+    delete entry.closedAt;
+    const replayed =
+      resumed && lastEventId !== undefined
+        ? entry.channel.replay(lastEventId, (event) => this.#replayable(entry, event))
+        : 0;
+    this.events.emit('stream:open', {
+      neuronId,
+      ...(lastEventId !== undefined && { lastEventId }),
+      resumed,
+      replayed,
+    });
+  }
+
+  /**
+   * Writes a frame to the neuron's stream. `lease` and `cancel` frames get the next event id
+   * unless `id` says otherwise (`true`: an id anyway, `false`: none, a string: that id).
+   */
+  send(entry: NeuronEntry, frame: InboundFrame, id?: string | boolean): string | undefined {
+    const auto = id === undefined && (frame.type === 'lease' || frame.type === 'cancel');
+    const eventId = id === true || auto ? entry.channel.nextId() : id || undefined;
+    entry.channel.send(frame, eventId);
+    this.events.emit('frame', {
+      neuronId: entry.neuronId,
+      frame,
+      ...(eventId !== undefined && { id: eventId }),
+    });
+    return eventId;
+  }
+
+  /** Dispatches on the next microtask: coalesces bursts, and lets a caller that just
+   * submitted a task attach `waitFor('lease')` before the lease goes out. */
+  scheduleDispatch(): void {
+    if (this.#dispatchScheduled || this.#closed) return;
+    this.#dispatchScheduled = true;
+    queueMicrotask(() => {
+      this.#dispatchScheduled = false;
+      if (!this.#closed) this.#dispatch();
+    });
+  }
+
+  /** Reclaims expired leases and drops sessions past the resume window. */
+  reap(): void {
+    const now = Date.now();
+    for (const lease of [...this.book.activeLeases()]) {
+      if (lease.expiresAt <= now) this.#reclaim(lease, 'expired', now);
+    }
+    for (const entry of this.#neurons.values()) this.#expireSession(entry, now);
+  }
+
+  /** Cancels a pending task at once; for a leased one, sends `cancel` and waits for the nack. */
+  cancelTask(task: TaskRecord, reason: string | undefined): void {
+    const lease = this.book.cancel(task, reason, Date.now());
+    if (!lease) return;
+    const entry = this.#neurons.get(lease.neuronId)!;
+    this.send(entry, { type: 'cancel', leaseId: lease.leaseId, ...(reason && { reason }) });
+  }
+
+  revokeCapability(entry: NeuronEntry, capabilityType: string, reason: string | undefined): void {
+    const capability = entry.capabilities.get(capabilityType);
+    if (capability) capability.revoked = true;
+    this.send(entry, { type: 'capability-revoked', capabilityType, ...(reason && { reason }) });
+  }
+
+  neuronInfos(): NeuronInfo[] {
+    const infos: NeuronInfo[] = [];
+    for (const entry of this.#neurons.values()) {
+      if (!entry.channel.open && entry.sessionId === undefined) continue;
+      const lastEventId = entry.channel.lastEventId;
+      infos.push({
+        neuronId: entry.neuronId,
+        ...(entry.sessionId !== undefined && { sessionId: entry.sessionId }),
+        streamOpen: entry.channel.open,
+        stalled: entry.channel.stalled,
+        dispatchable: entry.dispatchable,
+        ...(lastEventId !== undefined && { lastEventId }),
+        ...(entry.protocolVersion !== undefined && { protocolVersion: entry.protocolVersion }),
+        ...(entry.sdk !== undefined && { sdk: entry.sdk }),
+        capabilities: [...entry.capabilities.values()].map((cap) => ({
+          type: cap.type,
+          scope: cap.scope,
+          concurrency: cap.concurrency,
+          held: this.book.held(entry.neuronId, cap.type),
+          revoked: cap.revoked,
+        })),
+      });
+    }
+    return infos;
+  }
+
+  /** Ends every stream and rejects pending waits; nothing is dispatched afterwards. */
+  close(): void {
+    this.#closed = true;
+    for (const entry of this.#neurons.values()) entry.channel.end('gateway-closed');
+    this.events.close();
+  }
+
+  #create(neuronId: string): NeuronEntry {
+    const entry: NeuronEntry = {
+      neuronId,
+      channel: new SseChannel({
+        pingIntervalMs: this.options.pingIntervalMs,
+        bufferSize: this.options.replayBufferSize,
+        onClose: (reason) => {
+          entry.closedAt = Date.now();
+          entry.dispatchable = false;
+          this.events.emit('stream:close', { neuronId, reason });
+        },
+      }),
+      dispatchable: false,
+      capabilities: new Map(),
+    };
+    this.#neurons.set(neuronId, entry);
+    return entry;
+  }
+
+  #expireSession(entry: NeuronEntry, now: number): void {
+    const { sessionId, closedAt } = entry;
+    if (sessionId === undefined || closedAt === undefined || entry.channel.open) return;
+    if (now - closedAt < this.options.resumeWindowMs) return;
+    delete entry.sessionId;
+    entry.capabilities.clear();
+    entry.channel.clearBuffer();
+    for (const lease of [...this.book.activeLeases()]) {
+      if (lease.neuronId === entry.neuronId) this.#reclaim(lease, 'session-dropped', now);
+    }
+    this.events.emit('session:dropped', { neuronId: entry.neuronId, sessionId });
+  }
+
+  #reclaim(lease: LeaseRecord, reason: 'expired' | 'session-dropped', now: number): void {
+    this.book.reclaim(lease, reason, now);
+    const { neuronId, leaseId, taskId } = lease;
+    this.events.emit('lease:reclaimed', { neuronId, leaseId, taskId, reason });
+  }
+
+  /**
+   * A buffered event as it should be replayed: events about a lease this neuron no longer
+   * holds are dropped (it was reclaimed or settled meanwhile), a lease carries its current
+   * `expiresAt`. Frames naming no lease the gateway issued (test frames) replay as sent.
+   */
+  #replayable(entry: NeuronEntry, { frame }: BufferedEvent): InboundFrame | undefined {
+    const leaseId = frame.type === 'lease' || frame.type === 'cancel' ? frame.leaseId : undefined;
+    const lease = typeof leaseId === 'string' ? this.book.getLease(leaseId) : undefined;
+    if (!lease) return frame;
+    if (!this.book.isActive(lease.leaseId) || lease.neuronId !== entry.neuronId) return undefined;
+    return frame.type === 'lease' ? { ...frame, expiresAt: iso(lease.expiresAt) } : frame;
+  }
+
+  #dispatch(): void {
+    const now = Date.now();
+    for (const [, queue] of this.book.queues()) {
+      // Leasing removes the task from the queue, so the index moves only past a task no
+      // neuron can take now (another scope), which must not hold up the ones behind it.
+      for (let i = 0; i < queue.length; ) {
+        const task = queue[i]!;
+        const entry = this.#pick(task);
+        if (entry) this.#lease(task, entry, now);
+        else i += 1;
+      }
+    }
+  }
+
+  /** The least loaded dispatchable neuron serving the task's type and scope with a free slot. */
+  #pick(task: TaskRecord): NeuronEntry | undefined {
+    let best: NeuronEntry | undefined;
+    let bestHeld = Number.POSITIVE_INFINITY;
+    for (const entry of this.#neurons.values()) {
+      const cap = entry.capabilities.get(task.capabilityType);
+      if (!entry.dispatchable || !cap || cap.revoked || !serves(cap.scope, task)) continue;
+      const held = this.book.held(entry.neuronId, cap.type);
+      if (held < cap.concurrency && held < bestHeld) {
+        best = entry;
+        bestHeld = held;
+      }
+    }
+    return best;
+  }
+
+  #lease(task: TaskRecord, entry: NeuronEntry, now: number): void {
+    const cap = entry.capabilities.get(task.capabilityType)!;
+    const ttlMs = task.leaseTtlMs ?? cap.leaseTtlMs ?? this.options.leaseTtlMs;
+    const lease = this.book.lease(task, entry.neuronId, ttlMs, now);
+    const frame: LeaseFrame = {
+      type: 'lease',
+      leaseId: lease.leaseId,
+      capabilityType: task.capabilityType,
+      task: {
+        taskId: task.taskId,
+        ...(task.workflowId !== undefined && { workflowId: task.workflowId }),
+        input: task.input,
+        ...(task.onBehalfOf !== undefined && { onBehalfOf: task.onBehalfOf }),
+        attempt: lease.attempt,
+      },
+      ...(cap.inputSchema !== undefined && { inputSchema: cap.inputSchema }),
+      ...(cap.outputSchema !== undefined && { outputSchema: cap.outputSchema }),
+      expiresAt: iso(lease.expiresAt),
+    };
+    this.send(entry, frame);
+    const { neuronId, leaseId, taskId, attempt } = lease;
+    this.events.emit('lease', { neuronId, leaseId, taskId, attempt });
+  }
+
+  #taskChanged(task: TaskRecord): void {
+    this.events.emit('task', snapshotTask(task));
+    if (isSettled(task)) this.events.emit('task:settled', snapshotTask(task));
+    // A new or returned task, or a freed slot: either may let something go out.
+    this.scheduleDispatch();
+  }
+}
+
+/** A task bound to a user goes to that user's neurons or to `'any'`; an unbound one to `'any'`. */
+function serves(scope: Scope, task: TaskRecord): boolean {
+  return scope === 'any' || scope.onBehalfOf === task.onBehalfOf;
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

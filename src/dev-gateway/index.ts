@@ -1,0 +1,22 @@
+export { WaitError } from './events.js';
+export { createDevGateway, type DevGateway } from './gateway.js';
+export type { DevGatewayOptions, Refusal } from './options.js';
+export { SETTLED_STATES } from './tasks.js';
+export type {
+  DevGatewayEventName,
+  DevGatewayEvents,
+  FaultSpec,
+  GatewayPath,
+  LeaseEnd,
+  LeaseRecord,
+  NeuronCapabilityInfo,
+  NeuronInfo,
+  ProgressRecord,
+  RequestRecord,
+  StreamCloseReason,
+  TaskOutcome,
+  TaskRecord,
+  TaskSpec,
+  TaskState,
+  WaitOptions,
+} from './types.js';

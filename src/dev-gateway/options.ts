@@ -1,0 +1,157 @@
+import { ConfigError } from '../errors.js';
+import type { CapabilityAdvertisement, RegisterFrame } from '../protocol/frames.js';
+
+/** A refusal returned by a policy hook: the `code` and `message` the gateway answers with. */
+export interface Refusal {
+  code: string;
+  message?: string;
+}
+
+/** Options of {@link createDevGateway}. Every one is optional. */
+export interface DevGatewayOptions {
+  /**
+   * Interface to bind. Loopback by default: the dev gateway has no business on a network.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * Port to listen on; `0` picks a free one (read it from `gw.url`).
+   * @default 0
+   */
+  port?: number;
+  /**
+   * When set, every request (SSE open included) must carry `Authorization: Bearer <token>`,
+   * else it is answered `401 UNAUTHORIZED`. Ignored when `acceptToken` is set.
+   * @default undefined (no authentication)
+   */
+  token?: string;
+  /**
+   * Decides whether a bearer token is accepted (a request without one is refused). Takes
+   * precedence over `token`; lets a test rotate tokens.
+   * @default undefined
+   */
+  acceptToken?: (token: string) => boolean;
+  /**
+   * Interval of the `: ping` keep-alive comment on every SSE stream.
+   * @default 15000
+   */
+  pingIntervalMs?: number;
+  /**
+   * TTL of a lease when neither the task nor the capability's advertisement sets one.
+   * A heartbeat that lists the lease pushes `expiresAt` to now + TTL.
+   * @default 30000
+   */
+  leaseTtlMs?: number;
+  /**
+   * Deliveries a task gets when `submitTask` does not say: a retryable nack or a lost lease
+   * on the last one fails the task.
+   * @default 3
+   */
+  maxAttempts?: number;
+  /**
+   * How long a neuron's session and leases outlive its stream. A re-open within it keeps
+   * them (and replays, with `Last-Event-ID`); past it the session is dropped and its leases
+   * are reclaimed.
+   * @default 5000
+   */
+  resumeWindowMs?: number;
+  /**
+   * Events with an `id` kept per neuron for replay on resume (oldest dropped first).
+   * @default 256
+   */
+  replayBufferSize?: number;
+  /**
+   * Sent as `heartbeatIntervalMs` in every `registered` frame when set.
+   * @default undefined (the frame carries none; the SDK uses its own)
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * How often expired leases and sessions past the resume window are reclaimed.
+   * @default 250
+   */
+  reaperIntervalMs?: number;
+  /**
+   * Largest POST body accepted; a larger one is answered `413`.
+   * @default 33554432 (32 MiB)
+   */
+  maxBodyBytes?: number;
+  /**
+   * Called for each advertised capability at registration; a refusal puts it in the
+   * `registered` frame's `rejected` list instead of the effective set.
+   * @default undefined (every capability is accepted)
+   */
+  capabilityPolicy?: (neuronId: string, capability: CapabilityAdvertisement) => Refusal | undefined;
+  /**
+   * Called for every well-formed register frame; a refusal answers it `403` with that code
+   * (`CAPABILITY_DENIED`, `NAMESPACE_FORBIDDEN`…). For a one-off, `gw.failNext('register')`.
+   * @default undefined (every registration is accepted)
+   */
+  registerPolicy?: (frame: RegisterFrame) => Refusal | undefined;
+}
+
+/** Options with every default applied, resolved once by {@link resolveOptions}. */
+export interface ResolvedOptions
+  extends Required<
+    Omit<
+      DevGatewayOptions,
+      'token' | 'acceptToken' | 'heartbeatIntervalMs' | 'capabilityPolicy' | 'registerPolicy'
+    >
+  > {
+  acceptToken: ((token: string) => boolean) | undefined;
+  heartbeatIntervalMs: number | undefined;
+  capabilityPolicy: DevGatewayOptions['capabilityPolicy'];
+  registerPolicy: DevGatewayOptions['registerPolicy'];
+}
+
+const positive = [
+  'pingIntervalMs',
+  'leaseTtlMs',
+  'maxAttempts',
+  'replayBufferSize',
+  'reaperIntervalMs',
+  'maxBodyBytes',
+] as const;
+
+/** Applies the defaults and checks the numbers; throws `ConfigError` on a bad option. */
+export function resolveOptions(options: DevGatewayOptions = {}): ResolvedOptions {
+  const token = options.token;
+  const resolved: ResolvedOptions = {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    acceptToken:
+      options.acceptToken ?? (token === undefined ? undefined : (given) => given === token),
+    pingIntervalMs: options.pingIntervalMs ?? 15_000,
+    leaseTtlMs: options.leaseTtlMs ?? 30_000,
+    maxAttempts: options.maxAttempts ?? 3,
+    resumeWindowMs: options.resumeWindowMs ?? 5_000,
+    replayBufferSize: options.replayBufferSize ?? 256,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    reaperIntervalMs: options.reaperIntervalMs ?? 250,
+    maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
+    capabilityPolicy: options.capabilityPolicy,
+    registerPolicy: options.registerPolicy,
+  };
+  for (const name of positive) {
+    if (!Number.isInteger(resolved[name]) || resolved[name] < 1) {
+      throw invalid(`${name} must be an integer >= 1, got ${String(resolved[name])}`);
+    }
+  }
+  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65_535) {
+    throw invalid(`port must be an integer in 0..65535, got ${String(resolved.port)}`);
+  }
+  if (!(resolved.resumeWindowMs >= 0)) {
+    throw invalid(`resumeWindowMs must be >= 0, got ${String(resolved.resumeWindowMs)}`);
+  }
+  const hb = resolved.heartbeatIntervalMs;
+  if (hb !== undefined && !(Number.isInteger(hb) && hb >= 1)) {
+    throw invalid(`heartbeatIntervalMs must be an integer >= 1, got ${String(hb)}`);
+  }
+  if (token !== undefined && token === '') {
+    throw invalid('token must be a non-empty string (omit it to turn authentication off)');
+  }
+  return resolved;
+}
+
+function invalid(message: string): ConfigError {
+  return new ConfigError('NEURON_ERR_INVALID_OPTIONS', `dev gateway: ${message}`);
+}

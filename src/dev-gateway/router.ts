@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayErrorCode } from '../protocol/frames.js';
+import type { FaultBook } from './faults.js';
+import { handlePost } from './handlers.js';
+import { type Answer, bearerToken, errorAnswer, headersOf, readBody, send } from './http.js';
+import type { GatewayHub } from './hub.js';
+import type { GatewayPath, RequestRecord } from './types.js';
+
+const PATHS: ReadonlySet<string> = new Set<GatewayPath>([
+  'events',
+  'register',
+  'update-capability',
+  'heartbeat',
+  'ack',
+  'nack',
+  'progress',
+]);
+
+function toPath(segment: string | undefined): GatewayPath | undefined {
+  return segment !== undefined && PATHS.has(segment) ? (segment as GatewayPath) : undefined;
+}
+
+export interface RouterContext {
+  hub: GatewayHub;
+  faults: FaultBook;
+  /** Called once per request, when it has been answered. */
+  record: (entry: RequestRecord) => void;
+}
+
+/**
+ * Routes one request. Order: route (404/405), body (413), then a scripted fault, then auth
+ * (401), then the frame's own checks. Faults come before auth so a test can script a 401
+ * whatever the token; the body is read first so the request log holds it even then.
+ */
+export async function route(
+  ctx: RouterContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://dev-gateway');
+  const path = toPath(/^\/neuron\/([^/]+)$/.exec(url.pathname)?.[1]);
+  const base: Omit<RequestRecord, 'status'> = {
+    method: req.method ?? 'GET',
+    path: path ?? 'unknown',
+    url: req.url ?? '/',
+    headers: headersOf(req),
+    at: Date.now(),
+  };
+  const finish = (answer: Answer, extra: { neuronId?: string; body?: unknown } = {}): void => {
+    send(res, answer);
+    ctx.record({ ...base, ...extra, status: answer.status });
+    answer.afterSend?.();
+  };
+
+  if (path === undefined) {
+    return finish(errorAnswer(404, 'NOT_FOUND', `no route for ${url.pathname}`));
+  }
+  const method = path === 'events' ? 'GET' : 'POST';
+  if (req.method !== method) {
+    const message = `${url.pathname} takes ${method}`;
+    return finish(errorAnswer(405, 'METHOD_NOT_ALLOWED', message, { Allow: method }));
+  }
+
+  if (path === 'events') {
+    const neuronId = url.searchParams.get('neuronId') || undefined;
+    const header = req.headers['last-event-id'];
+    const lastEventId = typeof header === 'string' && header !== '' ? header : undefined;
+    const refused = ctx.faults.take('events') ?? unauthorized(ctx, req);
+    if (refused) return finish(refused, neuronId ? { neuronId } : {});
+    if (!neuronId) {
+      const message = 'the neuronId query parameter is required';
+      return finish(errorAnswer(400, GatewayErrorCode.INVALID_FRAME, message));
+    }
+    ctx.hub.openStream(neuronId, res, lastEventId);
+    ctx.record({ ...base, neuronId, status: 200 });
+    return;
+  }
+
+  const text = await readBody(req, ctx.hub.options.maxBodyBytes);
+  if (text === undefined) {
+    const message = `the body exceeds ${ctx.hub.options.maxBodyBytes} bytes`;
+    return finish(errorAnswer(413, 'PAYLOAD_TOO_LARGE', message, { Connection: 'close' }));
+  }
+  let body: unknown;
+  let json = true;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    json = false;
+  }
+  const neuronId = (body as { neuronId?: unknown } | null)?.neuronId;
+  const extra = {
+    ...(typeof neuronId === 'string' && { neuronId }),
+    ...(json && { body }),
+  };
+  const refused = ctx.faults.take(path) ?? unauthorized(ctx, req);
+  if (refused) return finish(refused, extra);
+  if (!json) {
+    return finish(errorAnswer(400, GatewayErrorCode.INVALID_FRAME, 'the body is not JSON'), extra);
+  }
+  finish(handlePost(ctx.hub, path, body), extra);
+}
+
+function unauthorized(ctx: RouterContext, req: IncomingMessage): Answer | undefined {
+  const accept = ctx.hub.options.acceptToken;
+  if (!accept) return undefined;
+  const token = bearerToken(req);
+  if (token !== undefined && accept(token)) return undefined;
+  const message = token === undefined ? 'no bearer token' : 'the bearer token was rejected';
+  return errorAnswer(401, GatewayErrorCode.UNAUTHORIZED, message, {
+    'WWW-Authenticate': 'Bearer',
+  });
+}

@@ -1,0 +1,261 @@
+import { ConfigError } from '../errors.js';
+import type { AckFrame, NackFrame, ProgressFrame } from '../protocol/frames.js';
+import type {
+  LeaseRecord,
+  ProgressRecord,
+  TaskOutcome,
+  TaskRecord,
+  TaskSpec,
+  TaskState,
+} from './types.js';
+
+/** The states a task ends in. */
+export const SETTLED_STATES: readonly TaskState[] = ['acked', 'failed', 'cancelled'];
+
+export function isSettled(task: TaskRecord): boolean {
+  return SETTLED_STATES.includes(task.state);
+}
+
+/** A deep-enough copy for callers: they may keep it while the task moves on. */
+export function snapshotTask(task: TaskRecord): TaskRecord {
+  return {
+    ...task,
+    progress: { ...task.progress },
+    history: task.history.map((lease) => ({ ...lease })),
+    ...(task.cancelRequested && { cancelRequested: { ...task.cancelRequested } }),
+  };
+}
+
+/**
+ * Tasks, their per-capability FIFO of pending ones, and their leases. Pure bookkeeping: no
+ * I/O and no clock of its own (`now` is passed in); the hub decides who gets what.
+ */
+export class TaskBook {
+  readonly #tasks = new Map<string, TaskRecord>();
+  /** Pending tasks per capability type, oldest first. */
+  readonly #queues = new Map<string, TaskRecord[]>();
+  /** Every lease ever issued, so a late ack can be told 409 (reassigned) from 410 (gone). */
+  readonly #leases = new Map<string, LeaseRecord>();
+  readonly #active = new Map<string, LeaseRecord>();
+  readonly #defaultMaxAttempts: number;
+  readonly #onChange: (task: TaskRecord) => void;
+  #taskSeq = 0;
+  #leaseSeq = 0;
+
+  constructor(defaultMaxAttempts: number, onChange: (task: TaskRecord) => void) {
+    this.#defaultMaxAttempts = defaultMaxAttempts;
+    this.#onChange = onChange;
+  }
+
+  submit(spec: TaskSpec, now: number): TaskRecord {
+    const taskId = spec.taskId ?? this.#nextTaskId();
+    if (this.#tasks.has(taskId)) {
+      throw new ConfigError('NEURON_ERR_INVALID_STATE', `dev gateway: task ${taskId} exists`);
+    }
+    const maxAttempts = spec.maxAttempts ?? this.#defaultMaxAttempts;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw new ConfigError('NEURON_ERR_INVALID_OPTIONS', 'dev gateway: maxAttempts must be >= 1');
+    }
+    const task: TaskRecord = {
+      taskId,
+      capabilityType: spec.capabilityType,
+      input: spec.input,
+      ...(spec.workflowId !== undefined && { workflowId: spec.workflowId }),
+      ...(spec.onBehalfOf !== undefined && { onBehalfOf: spec.onBehalfOf }),
+      ...(spec.leaseTtlMs !== undefined && { leaseTtlMs: spec.leaseTtlMs }),
+      maxAttempts,
+      state: 'pending',
+      attempts: 0,
+      progress: { count: 0 },
+      history: [],
+      submittedAt: now,
+    };
+    this.#tasks.set(taskId, task);
+    this.#enqueue(task);
+    return task;
+  }
+
+  get(taskId: string): TaskRecord | undefined {
+    return this.#tasks.get(taskId);
+  }
+
+  all(): IterableIterator<TaskRecord> {
+    return this.#tasks.values();
+  }
+
+  /** Pending tasks per capability type, oldest first. Leasing one removes it. */
+  queues(): IterableIterator<[string, TaskRecord[]]> {
+    return this.#queues.entries();
+  }
+
+  lease(task: TaskRecord, neuronId: string, ttlMs: number, now: number): LeaseRecord {
+    this.#dequeue(task);
+    this.#leaseSeq += 1;
+    task.attempts += 1;
+    const lease: LeaseRecord = {
+      leaseId: `l-${this.#leaseSeq}`,
+      taskId: task.taskId,
+      neuronId,
+      capabilityType: task.capabilityType,
+      attempt: task.attempts,
+      ttlMs,
+      leasedAt: now,
+      expiresAt: now + ttlMs,
+    };
+    this.#leases.set(lease.leaseId, lease);
+    this.#active.set(lease.leaseId, lease);
+    task.history.push(lease);
+    task.state = 'leased';
+    task.leaseId = lease.leaseId;
+    task.neuronId = neuronId;
+    this.#onChange(task);
+    return lease;
+  }
+
+  /** Any lease ever issued, ended or not. */
+  getLease(leaseId: string): LeaseRecord | undefined {
+    return this.#leases.get(leaseId);
+  }
+
+  /** The leases not ended yet. */
+  activeLeases(): IterableIterator<LeaseRecord> {
+    return this.#active.values();
+  }
+
+  isActive(leaseId: string): boolean {
+    return this.#active.has(leaseId);
+  }
+
+  /** Active leases held by `neuronId`, of `capabilityType` when given. */
+  held(neuronId: string, capabilityType?: string): number {
+    let count = 0;
+    for (const lease of this.#active.values()) {
+      if (lease.neuronId !== neuronId) continue;
+      if (capabilityType === undefined || lease.capabilityType === capabilityType) count += 1;
+    }
+    return count;
+  }
+
+  renew(lease: LeaseRecord, now: number): void {
+    lease.expiresAt = now + lease.ttlMs;
+    this.#onChange(this.#taskOf(lease));
+  }
+
+  ack(lease: LeaseRecord, frame: AckFrame, now: number): TaskRecord {
+    const outcome: TaskOutcome = {
+      type: 'ack',
+      output: frame.output,
+      ...(frame.durationMs !== undefined && { durationMs: frame.durationMs }),
+    };
+    const task = this.#end(lease, 'acked', now, outcome);
+    this.#settle(task, 'acked', outcome, now);
+    return task;
+  }
+
+  /**
+   * `retryable` goes back to pending while attempts remain; once a cancel was requested any
+   * nack settles the task `cancelled` (the cancel wins over a retry).
+   */
+  nack(lease: LeaseRecord, frame: NackFrame, now: number): TaskRecord {
+    const outcome: TaskOutcome = {
+      type: 'nack',
+      kind: frame.kind,
+      reason: frame.reason,
+      ...(frame.code !== undefined && { code: frame.code }),
+      ...(frame.details !== undefined && { details: frame.details }),
+    };
+    const task = this.#end(lease, 'nacked', now, outcome);
+    if (task.cancelRequested || frame.kind === 'cancelled') {
+      this.#settle(task, 'cancelled', outcome, now);
+    } else if (frame.kind === 'retryable' && task.attempts < task.maxAttempts) {
+      this.#enqueue(task);
+    } else {
+      this.#settle(task, 'failed', outcome, now);
+    }
+    return task;
+  }
+
+  /** A lease ended without an outcome: redeliver, unless cancelled or out of attempts. */
+  reclaim(lease: LeaseRecord, reason: 'expired' | 'session-dropped', now: number): TaskRecord {
+    const task = this.#end(lease, reason, now);
+    if (task.cancelRequested) {
+      const why = task.cancelRequested.reason;
+      this.#settle(task, 'cancelled', { type: 'cancelled', ...(why && { reason: why }) }, now);
+    } else if (task.attempts < task.maxAttempts) {
+      this.#enqueue(task);
+    } else {
+      this.#settle(task, 'failed', { type: 'lease-lost', reason }, now);
+    }
+    return task;
+  }
+
+  progress(lease: LeaseRecord, frame: ProgressFrame, now: number): ProgressRecord {
+    const task = this.#taskOf(lease);
+    const update: ProgressRecord = {
+      leaseId: lease.leaseId,
+      ...(frame.percent !== undefined && { percent: frame.percent }),
+      ...(frame.message !== undefined && { message: frame.message }),
+      ...(frame.data !== undefined && { data: frame.data }),
+      ...(frame.sentAt !== undefined && { sentAt: frame.sentAt }),
+      at: now,
+    };
+    task.progress = { count: task.progress.count + 1, last: update };
+    this.#onChange(task);
+    return update;
+  }
+
+  /**
+   * A pending task is cancelled at once; for a leased one the request is recorded and its
+   * lease returned, for the caller to send the `cancel` frame. Settled tasks are left alone.
+   */
+  cancel(task: TaskRecord, reason: string | undefined, now: number): LeaseRecord | undefined {
+    if (task.state === 'pending') {
+      this.#settle(task, 'cancelled', { type: 'cancelled', ...(reason && { reason }) }, now);
+      return undefined;
+    }
+    if (task.state !== 'leased') return undefined;
+    task.cancelRequested = { ...(reason && { reason }), at: now };
+    this.#onChange(task);
+    return this.#leases.get(task.leaseId!);
+  }
+
+  #end(lease: LeaseRecord, end: LeaseRecord['end'], now: number, outcome?: TaskOutcome) {
+    lease.end = end;
+    lease.endedAt = now;
+    if (outcome) lease.outcome = outcome;
+    this.#active.delete(lease.leaseId);
+    return this.#taskOf(lease);
+  }
+
+  #settle(task: TaskRecord, state: TaskState, outcome: TaskOutcome, now: number): void {
+    this.#dequeue(task);
+    task.state = state;
+    task.outcome = outcome;
+    task.settledAt = now;
+    this.#onChange(task);
+  }
+
+  #enqueue(task: TaskRecord): void {
+    task.state = 'pending';
+    const queue = this.#queues.get(task.capabilityType);
+    if (queue) queue.push(task);
+    else this.#queues.set(task.capabilityType, [task]);
+    this.#onChange(task);
+  }
+
+  #dequeue(task: TaskRecord): void {
+    const queue = this.#queues.get(task.capabilityType);
+    const index = queue?.indexOf(task) ?? -1;
+    if (index >= 0) queue!.splice(index, 1);
+  }
+
+  #taskOf(lease: LeaseRecord): TaskRecord {
+    return this.#tasks.get(lease.taskId)!;
+  }
+
+  #nextTaskId(): string {
+    do this.#taskSeq += 1;
+    while (this.#tasks.has(`t-${this.#taskSeq}`));
+    return `t-${this.#taskSeq}`;
+  }
+}

@@ -1,0 +1,66 @@
+import { TaskFailedError } from '../errors.js';
+import type { NeuronLogger } from '../logger.js';
+import type { ProgressUpdate, TaskPayload } from '../protocol/frames.js';
+
+/** The second argument of every handler. */
+export interface HandlerContext {
+  /** The task, as the lease carried it (`taskId` is a stable idempotency key). */
+  readonly task: TaskPayload;
+  readonly leaseId: string;
+  /** The lease's current deadline; moves forward as heartbeats renew the lease. */
+  readonly deadline: Date;
+  /**
+   * Fires on cancel, revoke, shutdown, and a lease the gateway reports lost. Its `reason` is a
+   * `LeaseAbortedError` (name `AbortError`) whose `reason` says which.
+   */
+  readonly signal: AbortSignal;
+  /** A logger whose lines carry leaseId, taskId and capabilityType. */
+  readonly log: NeuronLogger;
+  /** Report progress. Non-blocking; updates are coalesced, so calling it often is cheap. */
+  progress(update: ProgressUpdate): void;
+  /** Fail for good (`nack` `terminal`): the task can never succeed. Throws; nothing after it runs. */
+  fail(reason: string, options?: { code?: string }): never;
+}
+
+export type Handler<TInput = unknown, TOutput = unknown> = (
+  input: TInput,
+  ctx: HandlerContext,
+) => Promise<TOutput> | TOutput;
+
+export interface ContextParts {
+  task: TaskPayload;
+  leaseId: string;
+  deadline: () => number;
+  signal: AbortSignal;
+  log: NeuronLogger;
+  progress: (update: ProgressUpdate) => void;
+}
+
+/** A context, and the record of whether `fail()` was called (it counts even if the throw is caught). */
+export function createHandlerContext(parts: ContextParts): {
+  ctx: HandlerContext;
+  failure: () => TaskFailedError | undefined;
+} {
+  let failure: TaskFailedError | undefined;
+  const ctx: HandlerContext = {
+    task: parts.task,
+    leaseId: parts.leaseId,
+    get deadline() {
+      return new Date(parts.deadline());
+    },
+    signal: parts.signal,
+    log: parts.log,
+    progress: (update) => {
+      if (typeof update !== 'object' || update === null) {
+        throw new TypeError('ctx.progress() takes an object: { percent?, message?, data? }');
+      }
+      parts.progress(update);
+    },
+    fail: (reason, options) => {
+      const error = new TaskFailedError(String(reason), options?.code);
+      failure ??= error;
+      throw error;
+    },
+  };
+  return { ctx, failure: () => failure };
+}

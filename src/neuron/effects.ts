@@ -1,0 +1,196 @@
+/**
+ * The production effects of the machines, over a `Transport`: everything the pure machines in
+ * `machines/` name but do not do. `provideEffects` returns the neuron machine ready to run.
+ */
+import { fromPromise } from 'xstate';
+import { connectionMachine } from '../../machines/connection.js';
+import { drainMachine } from '../../machines/drain.js';
+import { leaseMachine, type PostOutcomeInput } from '../../machines/lease.js';
+import { type HeartbeatInput, type HeartbeatOutput, neuronMachine } from '../../machines/neuron.js';
+import { describe, statusOf } from '../../machines/shared.js';
+import { RegistrationRejectedError } from '../errors.js';
+import type { NeuronLogger } from '../logger.js';
+import {
+  type AckFrame,
+  type HeartbeatAnswer,
+  type NackFrame,
+  PROTOCOL_VERSION,
+  type RegisterFrame,
+} from '../protocol/frames.js';
+import type { Transport } from '../transport/types.js';
+import { SDK_NAME, SDK_VERSION } from '../version.js';
+import { createRunHandler, type HandlerEntry } from './run-handler.js';
+
+export interface EffectDeps {
+  neuronId: string;
+  transport: Transport;
+  logger: NeuronLogger;
+  handlers: ReadonlyMap<string, HandlerEntry>;
+  /** The current concurrency of each capability (changed by `updateCapability`). */
+  concurrencyOf: (type: string) => number;
+  deadlineOf: (leaseId: string) => number;
+}
+
+class InputMismatch extends Error {
+  readonly details;
+  constructor(details: NonNullable<NackFrame['details']>) {
+    super('input does not match the capability schema');
+    this.details = details;
+  }
+}
+
+function registerFrame(deps: EffectDeps): RegisterFrame {
+  return {
+    type: 'register',
+    neuronId: deps.neuronId,
+    protocolVersion: PROTOCOL_VERSION,
+    sdk: { name: SDK_NAME, version: SDK_VERSION, language: 'typescript' },
+    capabilities: [...deps.handlers.values()].map(({ capability }) => ({
+      ...capability.advertisement,
+      concurrency: deps.concurrencyOf(capability.type),
+    })),
+  };
+}
+
+function outcomeFrame(neuronId: string, input: PostOutcomeInput): AckFrame | NackFrame {
+  const { outcome } = input;
+  if (outcome.kind === 'ack') {
+    return {
+      type: 'ack',
+      neuronId,
+      leaseId: input.leaseId,
+      taskId: input.taskId,
+      output: outcome.output,
+      durationMs: input.durationMs,
+    };
+  }
+  const frame: NackFrame = {
+    type: 'nack',
+    neuronId,
+    leaseId: input.leaseId,
+    taskId: input.taskId,
+    kind: outcome.nack,
+    reason: outcome.reason,
+  };
+  if (outcome.code !== undefined) frame.code = outcome.code;
+  if (outcome.details !== undefined) frame.details = outcome.details;
+  return frame;
+}
+
+function isHeartbeatAnswer(body: unknown): body is HeartbeatAnswer {
+  return typeof body === 'object' && body !== null && !Array.isArray(body);
+}
+
+export function provideEffects(deps: EffectDeps) {
+  const { transport, logger, neuronId } = deps;
+
+  const connection = connectionMachine.provide({
+    actors: {
+      openStream: fromPromise(() => transport.start()),
+      register: fromPromise(async () => {
+        try {
+          await transport.post('register', registerFrame(deps));
+        } catch (error) {
+          const status = statusOf(error);
+          if (status === 400 || status === 403) {
+            const gateway = error as { gatewayCode?: string; gatewayMessage?: string };
+            throw new RegistrationRejectedError(
+              gateway.gatewayCode,
+              gateway.gatewayMessage ?? '',
+              [...deps.handlers.keys()],
+              status,
+            );
+          }
+          throw error;
+        }
+      }),
+    },
+    actions: {
+      closeStream: () => {
+        transport.stop().catch((error: unknown) => {
+          logger.warn({ err: describe(error) }, 'closing the event stream failed');
+        });
+      },
+    },
+  });
+
+  const lease = leaseMachine.provide({
+    actors: {
+      validateInput: fromPromise(async ({ input }) => {
+        const validator = deps.handlers.get(input.capabilityType)?.capability.input;
+        if (!validator) return input.input;
+        const result = validator.validate(input.input);
+        if (!result.ok) throw new InputMismatch({ phase: 'input', errors: result.errors });
+        return result.value;
+      }),
+      runHandler: createRunHandler({
+        logger,
+        handlers: deps.handlers,
+        deadlineOf: deps.deadlineOf,
+        postProgress: async (leaseId, taskId, update) => {
+          try {
+            await transport.post('progress', {
+              type: 'progress',
+              neuronId,
+              leaseId,
+              taskId,
+              ...update,
+              sentAt: new Date().toISOString(),
+            });
+          } catch (error) {
+            logger.debug({ leaseId, err: describe(error) }, 'progress dropped');
+          }
+        },
+      }),
+      postOutcome: fromPromise(async ({ input }) => {
+        const frame = outcomeFrame(neuronId, input);
+        await transport.post(frame.type, frame);
+      }),
+    },
+    actions: {
+      warnDropped: ({ context }) => {
+        logger.warn(
+          {
+            leaseId: context.leaseId,
+            taskId: context.taskId,
+            settlement: context.settlement,
+            err: context.lastError,
+          },
+          `${context.outcome?.kind ?? 'outcome'} POST rejected by gateway; outcome dropped`,
+        );
+      },
+    },
+  });
+
+  const drain = drainMachine.provide({
+    actors: {
+      closeTransport: fromPromise(async () => {
+        await transport.stop();
+        await transport.close?.();
+      }),
+    },
+  });
+
+  return neuronMachine.provide({
+    actors: {
+      connection,
+      lease,
+      drain,
+      heartbeat: fromPromise<HeartbeatOutput, HeartbeatInput>(async ({ input }) => {
+        const sentAt = Date.now();
+        const body = await transport.post('heartbeat', {
+          type: 'heartbeat',
+          neuronId,
+          sessionId: input.sessionId,
+          inFlight: input.inFlight,
+          sentAt: new Date(sentAt).toISOString(),
+        });
+        return {
+          sentAt,
+          leaseIds: input.inFlight.map((l) => l.leaseId),
+          answer: isHeartbeatAnswer(body) ? body : undefined,
+        };
+      }),
+    },
+  });
+}

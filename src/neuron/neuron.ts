@@ -1,0 +1,335 @@
+import {
+  type Actor,
+  type AnyActorRef,
+  createActor,
+  type InspectionEvent,
+  type Observer,
+} from 'xstate';
+import type { NeuronEmitted, NeuronMachine } from '../../machines/neuron.js';
+import type {
+  CapabilityDefinition,
+  CapabilityOverrides,
+  CapabilityRegistration,
+} from '../capability/index.js';
+import { resolveRegistration } from '../capability/registration.js';
+import { ConfigError } from '../errors.js';
+import type { NeuronLogger } from '../logger.js';
+import type { InboundFrame } from '../protocol/frames.js';
+import { HttpTransport } from '../transport/http-transport.js';
+import type { Transport } from '../transport/types.js';
+import type { Handler } from './context.js';
+import { provideEffects } from './effects.js';
+import {
+  type NeuronEventMap,
+  type NeuronEventName,
+  type NeuronListener,
+  TypedEmitter,
+} from './events.js';
+import {
+  isTransportShape,
+  type NeuronOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js';
+import type { HandlerEntry } from './run-handler.js';
+import { type NeuronSnapshot, type NeuronState, takeSnapshot } from './snapshot.js';
+import { wireTransport } from './wiring.js';
+
+export interface StopOptions {
+  /** Wait for running handlers before aborting them. @default true */
+  drain?: boolean;
+  /** How long the drain may take. @default 30_000 */
+  timeoutMs?: number;
+}
+
+export interface NeuronRunOptions {
+  /** An XState inspection observer (e.g. from `@statelyai/inspect`): sees every actor of the neuron. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+/**
+ * A process that serves capabilities to a BigBrain gateway: `handle()` each capability, then
+ * `start()`; `stop()` drains and disconnects.
+ */
+export class Neuron {
+  readonly neuronId: string;
+  readonly #options: ResolvedOptions;
+  readonly #transport: Transport;
+  readonly #handlers = new Map<string, HandlerEntry>();
+  readonly #concurrency = new Map<string, number>();
+  readonly #emitter: TypedEmitter;
+  readonly #inspect: NeuronRunOptions['inspect'];
+  #actor: Actor<NeuronMachine> | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: NeuronOptions & NeuronRunOptions) {
+    const transportShape = isTransportShape(options);
+    const logger = options.logger;
+    this.#transport = transportShape
+      ? options.transport
+      : new HttpTransport({
+          gatewayUrl: options.gatewayUrl,
+          neuronId: options.neuronId,
+          auth: options.auth,
+          ...(logger ? { logger } : {}),
+          ...pick(options, [
+            'fetch',
+            'dispatcher',
+            'maxFrameBytes',
+            'requestTimeoutMs',
+            'allowInsecure',
+          ]),
+        });
+    this.#options = resolveOptions(options, this.#transport);
+    this.neuronId = this.#options.neuronId;
+    this.#inspect = options.inspect;
+    this.#emitter = new TypedEmitter((event, err) => {
+      this.#options.logger.error({ event, err: String(err) }, 'a neuron event listener threw');
+    });
+  }
+
+  /** Serve a capability. Call before `start()`, once per capability type. */
+  handle(registration: CapabilityRegistration, handler: Handler): void;
+  handle<I, O>(definition: CapabilityDefinition<I, O>, handler: Handler<I, O>): void;
+  handle<I, O>(
+    definition: CapabilityDefinition<I, O>,
+    overrides: CapabilityOverrides,
+    handler: Handler<I, O>,
+  ): void;
+  handle(
+    registration: CapabilityRegistration | CapabilityDefinition<unknown, unknown>,
+    overridesOrHandler: CapabilityOverrides | Handler<never, unknown>,
+    maybeHandler?: Handler<never, unknown>,
+  ): void {
+    if (this.#actor) {
+      throw new ConfigError(
+        'NEURON_ERR_INVALID_STATE',
+        'Neuron.handle() must be called before start(); to change concurrency at run time use updateCapability()',
+      );
+    }
+    const handler = typeof overridesOrHandler === 'function' ? overridesOrHandler : maybeHandler;
+    const overrides = typeof overridesOrHandler === 'function' ? undefined : overridesOrHandler;
+    if (typeof handler !== 'function') {
+      throw new ConfigError(
+        'NEURON_ERR_INVALID_CAPABILITY',
+        'Neuron.handle() needs a handler function as its last argument: handle(capability, async (input, ctx) => output)',
+      );
+    }
+    const capability = resolveRegistration(registration, overrides);
+    if (this.#handlers.has(capability.type)) {
+      throw new ConfigError(
+        'NEURON_ERR_INVALID_CAPABILITY',
+        `Neuron.handle(): ${capability.type} already has a handler; each capability type is handled once`,
+      );
+    }
+    this.#handlers.set(capability.type, { capability, handler });
+    this.#concurrency.set(capability.type, capability.concurrency);
+  }
+
+  /** Open the stream, register, and start serving. A second call is a no-op. */
+  async start(): Promise<void> {
+    if (this.#actor) return;
+    if (this.#handlers.size === 0) {
+      throw new ConfigError(
+        'NEURON_ERR_INVALID_STATE',
+        'Neuron.start() requires at least one handler: call neuron.handle(capability, handler) first',
+      );
+    }
+    const machine = provideEffects({
+      neuronId: this.neuronId,
+      transport: this.#transport,
+      logger: this.#options.logger,
+      handlers: this.#handlers,
+      concurrencyOf: (type) => this.#concurrency.get(type) ?? 1,
+      deadlineOf: (leaseId) => this.#deadlineOf(leaseId),
+    });
+    const actor = createActor(machine, {
+      input: {
+        capabilities: Object.fromEntries(this.#concurrency),
+        heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
+        cancelGraceMs: this.#options.cancelGraceMs,
+        defaultLeaseTtlMs: this.#options.defaultLeaseTtlMs,
+        abortGraceMs: this.#options.shutdownGraceMs,
+        reconnect: this.#options.reconnect,
+      },
+      ...(this.#inspect ? { inspect: this.#inspect } : {}),
+    });
+    this.#actor = actor;
+    actor.on('*', (event) => this.#relay(event));
+    actor.subscribe({
+      error: (err) => {
+        this.#options.logger.error({ err: String(err) }, 'the neuron actor failed');
+        this.#emitter.emit('error', err instanceof Error ? err : new Error(String(err)));
+      },
+    });
+    wireTransport({
+      transport: this.#transport,
+      actor,
+      logger: this.#options.logger,
+      emitFrame: (frame: InboundFrame) => this.#emitter.emit('frame', frame),
+      emitError: (err: Error) => this.#emitter.emit('error', err),
+      emitReconnecting: (info) => this.#emitter.emit('connection:reconnecting', info),
+    });
+    actor.start();
+    actor.send({ type: 'start' });
+  }
+
+  /**
+   * Graceful shutdown (PROTOCOL.md's four steps). Resolves once the stream and every socket are
+   * closed; a second call returns the same promise.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    const drain = options.drain ?? true;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+      throw new ConfigError(
+        'NEURON_ERR_INVALID_OPTIONS',
+        `Neuron.stop(): timeoutMs must be a number ≥ 0, got ${timeoutMs}`,
+      );
+    }
+    const actor = this.#actor;
+    if (!actor) {
+      this.#stopping = this.#transport.close?.() ?? Promise.resolve();
+      return this.#stopping;
+    }
+    this.#stopping = new Promise<void>((resolve) => {
+      const done = (): void => {
+        subscription.unsubscribe();
+        resolve();
+      };
+      const subscription = actor.subscribe({ complete: done, error: done });
+      if (actor.getSnapshot().status !== 'active') done();
+    });
+    actor.send({ type: 'stop', drain, timeoutMs });
+    return this.#stopping;
+  }
+
+  /** Change a capability's concurrency at run time; running handlers continue. */
+  async updateCapability(update: { type: string; concurrency: number }): Promise<void> {
+    const type = update?.type;
+    if (!this.#handlers.has(type)) {
+      throw new ConfigError(
+        'NEURON_ERR_INVALID_CAPABILITY',
+        `Neuron.updateCapability(): ${JSON.stringify(type)} is not a capability this neuron handles`,
+      );
+    }
+    if (!Number.isInteger(update.concurrency) || update.concurrency < 1) {
+      throw new ConfigError(
+        'NEURON_ERR_INVALID_CAPABILITY',
+        `Neuron.updateCapability(): concurrency of ${type} must be an integer ≥ 1, got ${update.concurrency}`,
+      );
+    }
+    this.#concurrency.set(type, update.concurrency);
+    const actor = this.#actor;
+    if (!actor) return;
+    actor.send({
+      type: 'update-capability',
+      capabilityType: type,
+      concurrency: update.concurrency,
+    });
+    // Not registered yet: the next `register` carries the new limit.
+    if (actor.getSnapshot().context.sessionId === undefined) return;
+    await this.#transport.post('update-capability', {
+      type: 'update-capability',
+      neuronId: this.neuronId,
+      capabilityType: type,
+      concurrency: update.concurrency,
+    });
+  }
+
+  on<E extends NeuronEventName>(event: E, listener: NeuronListener<E>): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  once<E extends NeuronEventName>(event: E, listener: NeuronListener<E>): () => void {
+    return this.#emitter.once(event, listener);
+  }
+
+  off<E extends NeuronEventName>(event: E, listener: NeuronListener<E>): void {
+    this.#emitter.off(event, listener);
+  }
+
+  /** `idle` before `start()`, `serving`, `draining` during `stop()`, then `stopped`. */
+  getState(): NeuronState {
+    return takeSnapshot(this.#actor, this.#handlers, this.#concurrency).state;
+  }
+
+  /** The live state of every actor, as plain data. */
+  snapshot(): NeuronSnapshot {
+    return takeSnapshot(this.#actor, this.#handlers, this.#concurrency);
+  }
+
+  get logger(): NeuronLogger {
+    return this.#options.logger;
+  }
+
+  #deadlineOf(leaseId: string): number {
+    const children = this.#actor?.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+    const context = children?.[leaseId]?.getSnapshot()?.context as
+      | { expiresAt?: number }
+      | undefined;
+    return context?.expiresAt ?? Date.now();
+  }
+
+  #relay(event: NeuronEmitted): void {
+    const emitter = this.#emitter;
+    switch (event.type) {
+      case 'connection:open':
+        this.#options.logger.info({}, 'connection open');
+        emitter.emit('connection:open');
+        return;
+      case 'connection:registered': {
+        const r = event.registration;
+        this.#options.logger.info(
+          { sessionId: r.sessionId, capabilities: r.capabilities.map((c) => c.type) },
+          'registered',
+        );
+        emitter.emit('connection:registered', {
+          sessionId: r.sessionId,
+          capabilities: r.capabilities.length,
+          effective: r.capabilities,
+          rejected: r.rejected ?? [],
+        });
+        return;
+      }
+      case 'connection:close':
+        this.#options.logger.info({ reason: event.reason }, 'connection closed');
+        emitter.emit('connection:close', event.reason);
+        return;
+      case 'connection:reconnecting':
+        this.#options.logger.info(
+          { attempt: event.attempt, delayMs: event.delayMs, reason: event.reason },
+          'transport reconnecting',
+        );
+        emitter.emit('connection:reconnecting', {
+          attempt: event.attempt,
+          delayMs: event.delayMs,
+          reason: event.reason,
+        });
+        return;
+      case 'error':
+        this.#options.logger.error({ err: event.error.message }, 'neuron error');
+        emitter.emit('error', event.error);
+        return;
+      case 'lease:received': {
+        const { type: _t, ...info } = event;
+        emitter.emit('lease:received', info);
+        return;
+      }
+      case 'lease:settled': {
+        const { type: _t, ...info } = event;
+        emitter.emit('lease:settled', info);
+        return;
+      }
+    }
+  }
+}
+
+function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}
+
+export type { NeuronEventMap };

@@ -1,0 +1,142 @@
+/**
+ * The `runHandler` actor: builds the handler's context, runs it, and classifies how it ended
+ * into an outcome (PROTOCOL.md's outcome table). Cancellation is not decided here: the lease
+ * machine already knows a cancel happened and ignores what this reports then.
+ */
+import { fromCallback } from 'xstate';
+import type { Outcome, RunHandlerInput } from '../../machines/lease.js';
+import type { ResolvedCapability } from '../capability/registration.js';
+import { checkJsonSerializable } from '../capability/validator.js';
+import { LeaseAbortedError, type LeaseAbortReason, type TaskFailedError } from '../errors.js';
+import { childLogger, type NeuronLogger } from '../logger.js';
+import type { ProgressUpdate } from '../protocol/frames.js';
+import { createHandlerContext, type Handler } from './context.js';
+import { createProgressReporter } from './progress.js';
+
+export interface HandlerEntry {
+  capability: ResolvedCapability;
+  handler: Handler<never, unknown>;
+}
+
+export interface RunHandlerDeps {
+  logger: NeuronLogger;
+  handlers: ReadonlyMap<string, HandlerEntry>;
+  /** The lease's current deadline (ms since the epoch). */
+  deadlineOf: (leaseId: string) => number;
+  postProgress: (leaseId: string, taskId: string, update: ProgressUpdate) => Promise<void>;
+}
+
+function describeThrown(thrown: unknown): string {
+  if (thrown instanceof Error) return thrown.message || thrown.name;
+  if (typeof thrown === 'string') return thrown;
+  try {
+    return `non-Error thrown: ${JSON.stringify(thrown)}`.slice(0, 500);
+  } catch {
+    return `non-Error thrown: ${String(thrown)}`.slice(0, 500);
+  }
+}
+
+function terminal(failure: TaskFailedError): Outcome {
+  return failure.failCode === undefined
+    ? { kind: 'nack', nack: 'terminal', reason: failure.message }
+    : { kind: 'nack', nack: 'terminal', reason: failure.message, code: failure.failCode };
+}
+
+/** Output validation (and transforms), then the JSON check; `undefined` is acked as `null`. */
+export function classifyOutput(capability: ResolvedCapability, returned: unknown): Outcome {
+  let output = returned;
+  if (capability.output) {
+    const result = capability.output.validate(returned);
+    if (!result.ok) {
+      return {
+        kind: 'nack',
+        nack: 'schema-mismatch',
+        reason: 'output does not match the capability schema',
+        details: { phase: 'output', errors: result.errors },
+      };
+    }
+    output = result.value;
+  }
+  const serializable = checkJsonSerializable(output);
+  if (!serializable.ok) {
+    return {
+      kind: 'nack',
+      nack: 'terminal',
+      reason: `the handler's output is not JSON-serializable: ${serializable.reason}`,
+      code: 'OUTPUT_NOT_SERIALIZABLE',
+    };
+  }
+  return { kind: 'ack', output: output === undefined ? null : output };
+}
+
+export function createRunHandler(deps: RunHandlerDeps) {
+  return fromCallback<{ type: 'abort'; reason: LeaseAbortReason }, RunHandlerInput>(
+    ({ input, sendBack, receive }) => {
+      const controller = new AbortController();
+      const abort = (reason: LeaseAbortReason): void => {
+        if (!controller.signal.aborted) controller.abort(new LeaseAbortedError(reason));
+      };
+      receive((event) => abort(event.reason));
+
+      const entry = deps.handlers.get(input.capabilityType);
+      const reporter = createProgressReporter((update) =>
+        deps.postProgress(input.leaseId, input.task.taskId, update),
+      );
+      const { ctx, failure } = createHandlerContext({
+        task: input.task,
+        leaseId: input.leaseId,
+        deadline: () => deps.deadlineOf(input.leaseId),
+        signal: controller.signal,
+        log: childLogger(deps.logger, {
+          leaseId: input.leaseId,
+          taskId: input.task.taskId,
+          capabilityType: input.capabilityType,
+        }),
+        progress: (update) => reporter.report(update),
+      });
+
+      let done = false;
+      const settle = (outcome: Outcome): void => {
+        if (done) return;
+        done = true;
+        reporter.close();
+        sendBack({ type: 'handler.settled', outcome });
+      };
+
+      if (!entry) {
+        settle({
+          kind: 'nack',
+          nack: 'retryable',
+          reason: `no handler for ${input.capabilityType}`,
+          code: 'UNKNOWN_CAPABILITY',
+        });
+      } else {
+        // Runs the handler on a microtask, so a sync throw is classified like a rejection.
+        Promise.resolve()
+          .then(() => entry.handler(input.input as never, ctx))
+          .then(
+            (returned) => {
+              const failed = failure();
+              settle(failed ? terminal(failed) : classifyOutput(entry.capability, returned));
+            },
+            (thrown: unknown) => {
+              const failed = failure();
+              settle(
+                failed
+                  ? terminal(failed)
+                  : { kind: 'nack', nack: 'retryable', reason: describeThrown(thrown) },
+              );
+            },
+          );
+      }
+
+      // Leaving `executing` stops this actor; a handler still running then is being abandoned
+      // (the lease machine has already fired the signal with the precise reason when it had one).
+      return () => {
+        if (!done) abort('shutdown');
+        done = true;
+        reporter.close();
+      };
+    },
+  );
+}

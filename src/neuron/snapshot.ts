@@ -1,0 +1,105 @@
+import type { Actor, AnyActorRef } from 'xstate';
+import type { LeaseContext } from '../../machines/lease.js';
+import type { NeuronMachine } from '../../machines/neuron.js';
+import type { HandlerEntry } from './run-handler.js';
+
+/** The neuron's lifecycle, as one string (Temporal's `getState()` style). */
+export type NeuronState = 'idle' | 'serving' | 'draining' | 'stopped';
+
+export interface CapabilitySnapshot {
+  type: string;
+  concurrency: number;
+  running: number;
+  queued: number;
+  /** False while the gateway does not list it as effective, or after `capability-revoked`. */
+  served: boolean;
+}
+
+export interface LeaseSnapshot {
+  leaseId: string;
+  taskId: string;
+  capabilityType: string;
+  /** The lease actor's state, e.g. `queued`, `executing.running`, `acking.retrying`. */
+  state: string;
+  expiresAt: string;
+}
+
+export interface NeuronSnapshot {
+  state: NeuronState;
+  connection: { state: string; sessionId: string | undefined; attempt: number };
+  capabilities: CapabilitySnapshot[];
+  leases: LeaseSnapshot[];
+}
+
+/** A state value as a dotted path: `{ open: { session: 'registered' } }` → `open.session.registered`. */
+export function stateString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return String(value);
+  return Object.entries(value)
+    .map(([key, child]) => `${key}.${stateString(child)}`)
+    .join(',');
+}
+
+export function takeSnapshot(
+  actor: Actor<NeuronMachine> | undefined,
+  handlers: ReadonlyMap<string, HandlerEntry>,
+  concurrency: ReadonlyMap<string, number>,
+): NeuronSnapshot {
+  if (!actor) {
+    return {
+      state: 'idle',
+      connection: { state: 'idle', sessionId: undefined, attempt: 0 },
+      capabilities: [...handlers.keys()].map((type) => ({
+        type,
+        concurrency: concurrency.get(type) ?? 1,
+        running: 0,
+        queued: 0,
+        served: false,
+      })),
+      leases: [],
+    };
+  }
+  const snap = actor.getSnapshot();
+  const { context } = snap;
+  let state: NeuronState = 'idle';
+  if (snap.status !== 'active' || snap.matches('stopped')) state = 'stopped';
+  else if (snap.matches({ active: { lifecycle: 'draining' } })) state = 'draining';
+  else if (snap.matches('active')) state = 'serving';
+
+  const children = snap.children as Record<string, AnyActorRef | undefined>;
+  const connectionSnap = children.connection?.getSnapshot();
+  const connectionContext = connectionSnap?.context as { attempt?: number } | undefined;
+  const leases: LeaseSnapshot[] = [];
+  for (const leaseId of Object.keys(context.leases)) {
+    const child = children[leaseId]?.getSnapshot();
+    const lease = child?.context as LeaseContext | undefined;
+    if (!child || !lease) continue;
+    leases.push({
+      leaseId,
+      taskId: lease.taskId,
+      capabilityType: lease.capabilityType,
+      state: stateString(child.value),
+      expiresAt: new Date(lease.expiresAt).toISOString(),
+    });
+  }
+  return {
+    state,
+    connection: {
+      state: connectionSnap
+        ? stateString(connectionSnap.value)
+        : state === 'stopped'
+          ? 'stopped'
+          : 'idle',
+      sessionId: context.sessionId,
+      attempt: connectionContext?.attempt ?? 0,
+    },
+    capabilities: Object.entries(context.slots).map(([type, slots]) => ({
+      type,
+      concurrency: slots.limit,
+      running: slots.running,
+      queued: slots.queue.length,
+      served: slots.served,
+    })),
+    leases,
+  };
+}

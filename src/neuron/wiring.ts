@@ -1,0 +1,61 @@
+/**
+ * Transport callbacks → actor events. Frames go to the neuron actor as events of their own
+ * `type`; stream signals go to the connection actor it invokes.
+ */
+import type { Actor } from 'xstate';
+import type { ConnectionEvent } from '../../machines/connection.js';
+import type { NeuronMachine } from '../../machines/neuron.js';
+import type { NeuronLogger } from '../logger.js';
+import type { InboundFrame, ServerToNeuronFrame } from '../protocol/frames.js';
+import type { ReconnectInfo, Transport } from '../transport/types.js';
+
+/** Activity only re-arms a 45 s dead-stream timer: one event per second is plenty. */
+const ACTIVITY_THROTTLE_MS = 1_000;
+
+const knownTypes = new Set(['registered', 'lease', 'cancel', 'capability-revoked', 'disconnect']);
+
+function isKnown(frame: InboundFrame): frame is ServerToNeuronFrame {
+  return knownTypes.has(frame.type);
+}
+
+export interface WiringDeps {
+  transport: Transport;
+  actor: Actor<NeuronMachine>;
+  logger: NeuronLogger;
+  emitFrame: (frame: InboundFrame) => void;
+  emitError: (err: Error) => void;
+  emitReconnecting: (info: ReconnectInfo) => void;
+}
+
+export function wireTransport(deps: WiringDeps): void {
+  const { actor, logger } = deps;
+  const toConnection = (event: ConnectionEvent): void => {
+    actor.getSnapshot().children.connection?.send(event);
+  };
+  let lastActivity = 0;
+
+  deps.transport.subscribe({
+    onFrame: (frame) => {
+      deps.emitFrame(frame);
+      if (!isKnown(frame)) {
+        logger.debug({ type: frame.type }, 'frame of an unknown type ignored');
+        return;
+      }
+      if (frame.type === 'lease') actor.send({ ...frame, receivedAt: Date.now() });
+      else actor.send(frame);
+    },
+    onClose: (reason) => toConnection({ type: 'stream.closed', reason }),
+    onError: (err) => {
+      logger.warn({ err: err.message }, 'transport error');
+      deps.emitError(err);
+    },
+    onActivity: () => {
+      const now = Date.now();
+      if (now - lastActivity < ACTIVITY_THROTTLE_MS) return;
+      lastActivity = now;
+      toConnection({ type: 'stream.activity' });
+    },
+    onRetryHint: (delayMs) => toConnection({ type: 'retry-hint', delayMs }),
+    onReconnecting: (info) => deps.emitReconnecting(info),
+  });
+}

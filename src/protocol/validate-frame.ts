@@ -1,0 +1,184 @@
+/**
+ * Parsing and validation of one inbound SSE frame (PROTOCOL.md "The SSE stream"): "A frame that
+ * is not JSON, has no string `type`, or lacks a field that its type requires is reported (error
+ * event, log) and skipped … A frame of an unknown `type` is passed to `frame` listeners".
+ *
+ * The schemas promise exactly what the types in `frames.ts` promise, so code that receives a
+ * `LeaseFrame` can trust its fields. They are compiled once, at module load.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import ajvFormats from 'ajv-formats';
+import { FrameError } from '../errors.js';
+import type { InboundFrame, ServerToNeuronFrame } from './frames.js';
+
+type KnownType = ServerToNeuronFrame['type'];
+
+/** Caps every piece of a message that comes from the wire: never echo large payloads. */
+const MAX_SNIPPET = 100;
+
+const str = { type: 'string' } as const;
+const id = { type: 'string', minLength: 1 } as const;
+const jsonSchema = { type: ['object', 'boolean'] } as const;
+const scope = {
+  anyOf: [
+    { const: 'any' },
+    { type: 'object', required: ['onBehalfOf'], properties: { onBehalfOf: str } },
+  ],
+} as const;
+
+/**
+ * JSON Schemas of the server → neuron frames, keyed by `type`. Required fields are the ones
+ * PROTOCOL.md lists; optional fields are typed when present. Extra fields are allowed.
+ */
+export const frameSchemas = {
+  registered: {
+    type: 'object',
+    required: ['type', 'sessionId', 'capabilities'],
+    properties: {
+      type: { const: 'registered' },
+      sessionId: id,
+      capabilities: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['type'],
+          properties: { type: id, scope, concurrency: { type: 'integer', minimum: 1 } },
+        },
+      },
+      rejected: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['type', 'code'],
+          properties: { type: str, code: str, message: str },
+        },
+      },
+      heartbeatIntervalMs: { type: 'number', exclusiveMinimum: 0 },
+    },
+  },
+  lease: {
+    type: 'object',
+    required: ['type', 'leaseId', 'capabilityType', 'task'],
+    properties: {
+      type: { const: 'lease' },
+      leaseId: id,
+      capabilityType: id,
+      task: {
+        type: 'object',
+        // "`lease.task` having an `input` key": any JSON value, null included.
+        required: ['taskId', 'input'],
+        properties: {
+          taskId: id,
+          workflowId: str,
+          onBehalfOf: str,
+          attempt: { type: 'integer', minimum: 0 },
+        },
+      },
+      inputSchema: jsonSchema,
+      outputSchema: jsonSchema,
+      expiresAt: { type: 'string', format: 'date-time' },
+    },
+  },
+  cancel: {
+    type: 'object',
+    required: ['type', 'leaseId'],
+    properties: { type: { const: 'cancel' }, leaseId: id, reason: str },
+  },
+  'capability-revoked': {
+    type: 'object',
+    required: ['type', 'capabilityType'],
+    properties: { type: { const: 'capability-revoked' }, capabilityType: id, reason: str },
+  },
+  disconnect: {
+    type: 'object',
+    required: ['type'],
+    properties: {
+      type: { const: 'disconnect' },
+      reason: str,
+      reconnectAfterMs: { type: 'number', minimum: 0 },
+    },
+  },
+} as const satisfies Record<KnownType, Record<string, unknown>>;
+
+// `ownProperties`: a field only counts when the frame itself carries it, never through a prototype.
+const ajv = new Ajv({ ownProperties: true, allowUnionTypes: true });
+ajvFormats.default(ajv, ['date-time']);
+
+const validators = new Map<string, ValidateFunction>(
+  Object.entries(frameSchemas).map(([type, schema]) => [type, ajv.compile(schema)]),
+);
+
+export type ParseFrameResult = { ok: true; frame: InboundFrame } | { ok: false; error: FrameError };
+
+/**
+ * Parses one event's `data` into a frame. Never throws: every problem becomes a `FrameError`
+ * whose message names the frame type and field but carries no payload.
+ */
+export function parseFrame(data: string, maxFrameBytes: number): ParseFrameResult {
+  // UTF-8 needs at least one byte per UTF-16 unit and at most three, so the exact count is only
+  // computed when the length alone cannot decide.
+  if (
+    data.length > maxFrameBytes ||
+    (data.length * 3 > maxFrameBytes && Buffer.byteLength(data, 'utf8') > maxFrameBytes)
+  ) {
+    return fail('too-large', `frame exceeds maxFrameBytes (${maxFrameBytes} bytes); skipped`);
+  }
+  let value: unknown;
+  try {
+    value = parseJsonSafely(data);
+  } catch {
+    return fail('not-json', 'frame data is not JSON; skipped');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('not-object', 'frame data is not a JSON object; skipped');
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string') {
+    return fail('no-type', 'frame has no string "type"; skipped');
+  }
+  const validate = validators.get(type);
+  if (validate && !validate(value)) {
+    return fail('missing-field', describe(type, firstError(validate.errors)), type);
+  }
+  return { ok: true, frame: value as InboundFrame };
+}
+
+/**
+ * `JSON.parse` that drops every `__proto__` key. `JSON.parse` itself makes such a key an own
+ * property, but a later `Object.assign` or deep merge (ours or a handler's) would turn it into a
+ * prototype change. The reviver only runs when the text could spell the key (directly or with
+ * `\u` escapes), so ordinary frames parse at full speed. Throws what `JSON.parse` throws.
+ */
+export function parseJsonSafely(text: string): unknown {
+  if (!text.includes('__proto__') && !text.includes('\\u')) return JSON.parse(text);
+  return JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value));
+}
+
+function fail(reason: FrameError['reason'], message: string, frameType?: string): ParseFrameResult {
+  return { ok: false, error: new FrameError(reason, message, frameType) };
+}
+
+/** A failed `anyOf` reports each branch first; the `anyOf` error itself says more. */
+function firstError(errors: ErrorObject[] | null | undefined): ErrorObject | undefined {
+  return errors?.find((error) => error.keyword === 'anyOf') ?? errors?.[0];
+}
+
+/** `lease frame lacks required field "task.input"`, `lease frame field "expiresAt" must match…` */
+function describe(type: string, error: ErrorObject | undefined): string {
+  if (!error) return `${type} frame is invalid; skipped`;
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'));
+  if (error.keyword === 'required') {
+    path.push(String(error.params.missingProperty));
+    return `${type} frame lacks required field "${snippet(path.join('.'))}"; skipped`;
+  }
+  const field = snippet(path.join('.'));
+  const why = error.keyword === 'anyOf' ? 'has none of the accepted shapes' : error.message;
+  return `${type} frame field "${field}" ${snippet(why ?? 'is invalid')}; skipped`;
+}
+
+function snippet(text: string): string {
+  return text.length > MAX_SNIPPET ? `${text.slice(0, MAX_SNIPPET)}…` : text;
+}

@@ -1,0 +1,240 @@
+/**
+ * The wire of PROTOCOL.md "Transport": one SSE stream in, one POST per frame out. It opens the
+ * stream when asked and reports what happens to it; reconnecting, backoff and the idle timeout
+ * belong to the neuron's connection machine, which reads `reconnectPolicy`.
+ */
+import { Agent } from 'undici';
+import { BadStreamError, NeuronError } from '../errors.js';
+import { childLogger, type NeuronLogger } from '../logger.js';
+import type { ClientFrame, PostPath } from '../protocol/frames.js';
+import { USER_AGENT } from '../version.js';
+import { authorizationHeader } from './auth.js';
+import { exchange } from './exchange.js';
+import { gatewayStatusError } from './gateway-error.js';
+import { fetchClient, type HttpClient, type HttpResponse, undiciClient } from './http-client.js';
+import {
+  type HttpTransportOptions,
+  type ResolvedHttpTransportOptions,
+  resolveHttpTransportOptions,
+} from './http-transport-options.js';
+import { postFrame } from './post.js';
+import { createSseDecoder, type SseDecoder } from './sse-stream.js';
+import type { ReconnectPolicy, Transport, TransportCallbacks } from './types.js';
+
+export type { HttpTransportOptions } from './http-transport-options.js';
+
+/** One stream, from the moment `start()` begins opening it until it is torn down. */
+interface StreamState {
+  readonly controller: AbortController;
+  open: boolean;
+  /** `stop()` asked for the teardown: no `onClose`. */
+  stopped: boolean;
+  /** Settles once the open has failed or the stream has been read to its end. */
+  readonly done: Promise<void>;
+}
+
+/** `Last-Event-ID` is sent back as a header: only plain, reasonably short ids are kept. */
+const HEADER_SAFE_ID = /^[\x20-\x7e]{1,1024}$/;
+
+export class HttpTransport implements Transport {
+  readonly #options: ResolvedHttpTransportOptions;
+  readonly #log: NeuronLogger;
+  readonly #client: HttpClient;
+  /** Ours to close; `undefined` when the caller supplied `fetch` or `dispatcher`. */
+  readonly #agent: Agent | undefined;
+  readonly #subscribers: TransportCallbacks[] = [];
+  readonly #decoder: SseDecoder;
+  #stream: StreamState | undefined;
+  /** Across opens: "`Last-Event-ID` … the `id` of the last event received on the previous stream". */
+  #lastEventId: string | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: HttpTransportOptions) {
+    this.#options = resolveHttpTransportOptions(options);
+    const { fetch, dispatcher, logger, maxFrameBytes } = this.#options;
+    this.#log = childLogger(logger, { component: 'http-transport' });
+    if (fetch) {
+      this.#client = fetchClient(fetch);
+    } else if (dispatcher) {
+      this.#client = undiciClient(dispatcher);
+    } else {
+      // One keep-alive pool for the stream and every POST.
+      const agent = new Agent();
+      this.#agent = agent;
+      this.#client = undiciClient(agent);
+    }
+    this.#decoder = createSseDecoder(maxFrameBytes, {
+      onFrame: (frame, id) => this.#emit('onFrame', frame, id),
+      onFrameError: (error) => {
+        this.#log.debug({ reason: error.reason, frameType: error.frameType }, error.message);
+        this.#emit('onError', error);
+      },
+      onEventId: (id) => this.#recordEventId(id),
+      onRetry: (delayMs) => this.#emit('onRetryHint', delayMs),
+      onIgnoredLine: (kind) => this.#log.debug({ kind }, 'ignored a stream line'),
+    });
+  }
+
+  get reconnectPolicy(): ReconnectPolicy {
+    return this.#options.reconnectPolicy;
+  }
+
+  subscribe(callbacks: TransportCallbacks): void {
+    this.#subscribers.push(callbacks);
+  }
+
+  isConnected(): boolean {
+    return this.#stream?.open === true;
+  }
+
+  /**
+   * "Open the SSE stream. `200` with `Content-Type: text/event-stream` = open." Rejects with a
+   * `GatewayStatusError` for any other status (401 included: the connection machine refreshes
+   * and calls `start()` again), `BadStreamError` for another content type, `NetworkError`,
+   * `RequestTimeoutError` or `AuthCallbackError`. Calls `onOpen` before it resolves.
+   */
+  async start(): Promise<void> {
+    if (this.#closing) throw invalidState('start() after close(): create a new transport');
+    if (this.#stream) throw invalidState('start() while a stream is open: call stop() first');
+    let settle = (): void => {};
+    const stream: StreamState = {
+      controller: new AbortController(),
+      open: false,
+      stopped: false,
+      done: new Promise((resolve) => {
+        settle = resolve;
+      }),
+    };
+    this.#stream = stream;
+    let response: HttpResponse | undefined;
+    let failure: unknown;
+    try {
+      response = await this.#open(stream.controller);
+    } catch (err) {
+      failure = err;
+    }
+    if (stream.stopped || !response) {
+      this.#stream = undefined;
+      settle();
+      throw stream.stopped
+        ? invalidState('stop() was called while the stream was opening')
+        : failure;
+    }
+    stream.open = true;
+    this.#decoder.reset();
+    this.#log.debug({}, 'event stream open');
+    this.#emit('onOpen');
+    void this.#read(stream, response).finally(settle);
+  }
+
+  /** Closes the stream, if any, and resolves once it is torn down. No `onClose` follows. */
+  async stop(): Promise<void> {
+    const stream = this.#stream;
+    if (!stream) return;
+    stream.stopped = true;
+    stream.controller.abort();
+    await stream.done;
+  }
+
+  /** `POST {gatewayUrl}/neuron/{path}`; see `postFrame` for what it resolves and rejects with. */
+  async post<T extends ClientFrame>(path: PostPath, frame: T): Promise<unknown> {
+    if (this.#closing) throw invalidState(`post(${path}) after close(): the transport is closed`);
+    const { base, auth, requestTimeoutMs } = this.#options;
+    const ctx = { client: this.#client, auth, requestTimeoutMs, logger: this.#log };
+    return postFrame(ctx, `${base}neuron/${path}`, path, frame);
+  }
+
+  /**
+   * `stop()`, then closes the transport's own Agent once its in-flight POSTs have finished, so
+   * no socket or timer of the transport outlives it. Idempotent; later calls get the same promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.stop().then(() => this.#agent?.close());
+    return this.#closing;
+  }
+
+  async #open(controller: AbortController): Promise<HttpResponse> {
+    const { base, neuronId, auth, requestTimeoutMs } = this.#options;
+    const headers: Record<string, string> = {
+      authorization: await authorizationHeader(auth),
+      accept: 'text/event-stream',
+      'user-agent': USER_AGENT,
+    };
+    if (this.#lastEventId !== undefined) headers['last-event-id'] = this.#lastEventId;
+    const url = `${base}neuron/events?neuronId=${encodeURIComponent(neuronId)}`;
+    this.#log.debug({ neuronId, lastEventId: this.#lastEventId }, 'opening event stream');
+    return exchange(
+      this.#client,
+      { method: 'GET', url, headers, streaming: true },
+      { path: 'events', timeoutMs: requestTimeoutMs, controller },
+      async (res) => {
+        if (res.status !== 200) {
+          const body = await res.text();
+          const retryAfter = res.header('retry-after');
+          throw gatewayStatusError({ path: 'events', status: res.status, body, retryAfter });
+        }
+        const type = res.header('content-type');
+        if (mediaType(type) !== 'text/event-stream') {
+          await res.discard();
+          const got = type ? `"${type.slice(0, 100)}"` : 'none';
+          throw new BadStreamError(`the event stream answered 200 with Content-Type ${got}`);
+        }
+        return res;
+      },
+    );
+  }
+
+  /** Feeds the stream to the decoder until it ends; then `onClose`, unless `stop()` asked. */
+  async #read(stream: StreamState, response: HttpResponse): Promise<void> {
+    let reason = 'stream ended';
+    try {
+      for await (const chunk of response.chunks()) {
+        if (stream.stopped) break;
+        this.#emit('onActivity');
+        this.#decoder.feed(chunk);
+      }
+    } catch (err) {
+      reason = `network error: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    stream.open = false;
+    this.#stream = undefined;
+    if (stream.stopped) {
+      this.#log.debug({}, 'event stream stopped');
+      return;
+    }
+    this.#log.debug({ reason }, 'event stream closed');
+    this.#emit('onClose', reason);
+  }
+
+  #recordEventId(id: string): void {
+    // An empty `id:` resets the last event id: no header on the next open (the SSE spec's rule).
+    if (id === '') this.#lastEventId = undefined;
+    else if (HEADER_SAFE_ID.test(id)) this.#lastEventId = id;
+    else this.#log.debug({}, 'event id not kept for Last-Event-ID: not printable ASCII');
+  }
+
+  /** Calls every subscriber; one that throws is logged and does not stop the others or the stream. */
+  #emit<K extends keyof TransportCallbacks>(
+    name: K,
+    ...args: Parameters<NonNullable<TransportCallbacks[K]>>
+  ): void {
+    for (const subscriber of this.#subscribers) {
+      const callback = subscriber[name];
+      if (!callback) continue;
+      try {
+        Reflect.apply(callback, subscriber, args);
+      } catch (err) {
+        this.#log.warn({ err, callback: name }, 'a transport callback threw');
+      }
+    }
+  }
+}
+
+/** `text/event-stream; charset=utf-8` → `text/event-stream`. */
+function mediaType(contentType: string | undefined): string | undefined {
+  return contentType?.split(';')[0]?.trim().toLowerCase();
+}
+
+function invalidState(message: string): NeuronError {
+  return new NeuronError('NEURON_ERR_INVALID_STATE', message);
+}

@@ -1,0 +1,66 @@
+/**
+ * `POST {gatewayUrl}/neuron/{path}`, one frame per request (PROTOCOL.md "Transport"). Only the
+ * 401 rule is applied here; 429 / 5xx / network errors go back to the caller, whose lease or
+ * heartbeat logic decides whether to retry.
+ */
+import type { NeuronLogger } from '../logger.js';
+import type { ClientFrame, PostPath } from '../protocol/frames.js';
+import { parseJsonSafely } from '../protocol/validate-frame.js';
+import { USER_AGENT } from '../version.js';
+import { authorizationHeader } from './auth.js';
+import { exchange } from './exchange.js';
+import { gatewayStatusError } from './gateway-error.js';
+import type { HttpClient } from './http-client.js';
+import type { AuthCallback } from './types.js';
+
+export interface PostContext {
+  client: HttpClient;
+  auth: AuthCallback;
+  requestTimeoutMs: number;
+  logger: NeuronLogger;
+}
+
+/** Resolves with the 2xx answer's JSON body, or `undefined` when it is empty or not JSON. */
+export async function postFrame(
+  ctx: PostContext,
+  url: string,
+  path: PostPath,
+  frame: ClientFrame,
+): Promise<unknown> {
+  const body = JSON.stringify(frame);
+  // "401 on the SSE open or on any POST: call `auth` again and retry that request once at once.
+  // A second consecutive `401` escalates" — here: rejects with the 401.
+  for (let attempt = 1; ; attempt++) {
+    const headers = {
+      authorization: await authorizationHeader(ctx.auth),
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+    };
+    const answer = await exchange(
+      ctx.client,
+      { method: 'POST', url, headers, body },
+      { path, timeoutMs: ctx.requestTimeoutMs, controller: new AbortController() },
+      // Reading the whole body, whatever the status, hands the socket back to the pool.
+      async (res) => ({
+        status: res.status,
+        text: await res.text(),
+        retryAfter: res.header('retry-after'),
+      }),
+    );
+    ctx.logger.debug({ path, status: answer.status, attempt }, 'POST answered');
+    if (answer.status === 401 && attempt === 1) continue;
+    if (answer.status >= 200 && answer.status < 300) return parseAnswer(answer.text);
+    throw gatewayStatusError({ path, ...answer, body: answer.text });
+  }
+}
+
+/** "2xx answer to a heartbeat: the body is optional." */
+function parseAnswer(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return parseJsonSafely(text);
+  } catch {
+    return undefined;
+  }
+}
