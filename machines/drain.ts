@@ -29,9 +29,7 @@ export type DrainRequest =
   /** Step 3: abort what still runs and nack it `retryable` / `SHUTDOWN`. */
   | { type: 'drain.abort-running' }
   /** Step 4: stop heartbeats and the connection. */
-  | { type: 'drain.close' }
-  /** Done: the neuron may stop. */
-  | { type: 'drain.closed' };
+  | { type: 'drain.close' };
 
 export const drainMachine = setup({
   types: {
@@ -47,7 +45,6 @@ export const drainMachine = setup({
     refuseLeases: sendParent({ type: 'drain.refuse-leases' } satisfies DrainRequest),
     abortRunning: sendParent({ type: 'drain.abort-running' } satisfies DrainRequest),
     close: sendParent({ type: 'drain.close' } satisfies DrainRequest),
-    notifyClosed: sendParent({ type: 'drain.closed' } satisfies DrainRequest),
   },
   guards: {
     drain: ({ context }) => context.drain,
@@ -86,7 +83,7 @@ export const drainMachine = setup({
         onError: 'closed',
       },
     },
-    closed: { type: 'final', entry: 'notifyClosed' },
+    closed: { type: 'final' },
   },
 });
 

@@ -67,6 +67,8 @@ export interface NeuronContext {
   refusing: boolean;
   /** The last `registered` frame, for `connection:registered`. */
   registration: RegisteredFrame | undefined;
+  /** What `stop()` asked for. */
+  stopRequest: { drain: boolean; timeoutMs: number } | undefined;
 }
 
 export type NeuronCommand =
@@ -329,13 +331,9 @@ export const neuronMachine = setup({
       type: 'error' as const,
       error: toError((event as { error?: unknown }).error),
     })),
-    startDrain: spawnChild('drain', {
-      id: 'drain',
-      input: ({ context, event }) => ({
-        drain: event.type === 'stop' ? event.drain : true,
-        timeoutMs: event.type === 'stop' ? event.timeoutMs : 30_000,
-        abortGraceMs: context.settings.abortGraceMs,
-      }),
+    recordStopRequest: assign({
+      stopRequest: ({ event }) =>
+        event.type === 'stop' ? { drain: event.drain, timeoutMs: event.timeoutMs } : undefined,
     }),
     /** Drain step 1. */
     refuseLeases: enqueueActions(({ context, enqueue: q }) => {
@@ -400,6 +398,7 @@ export const neuronMachine = setup({
       sessionId: undefined,
       refusing: false,
       registration: undefined,
+      stopRequest: undefined,
     };
   },
   initial: 'idle',
@@ -436,15 +435,24 @@ export const neuronMachine = setup({
           initial: 'serving',
           states: {
             serving: {
-              on: { stop: { target: 'draining', actions: 'startDrain' } },
+              on: { stop: { target: 'draining', actions: 'recordStopRequest' } },
             },
             /** The drain actor walks PROTOCOL.md's four steps; this state carries them out. */
             draining: {
+              invoke: {
+                id: 'drain',
+                src: 'drain',
+                input: ({ context }) => ({
+                  drain: context.stopRequest?.drain ?? true,
+                  timeoutMs: context.stopRequest?.timeoutMs ?? 30_000,
+                  abortGraceMs: context.settings.abortGraceMs,
+                }),
+                onDone: '#neuron.stopped',
+              },
               on: {
                 'drain.refuse-leases': { actions: 'refuseLeases' },
                 'drain.abort-running': { actions: 'abortRunning' },
                 'drain.close': { actions: 'stopConnection' },
-                'drain.closed': '#neuron.stopped',
               },
             },
           },
