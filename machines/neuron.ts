@@ -4,16 +4,7 @@
  * sent to it as an event of the frame's own `type`), keeps the per-capability slots, and runs
  * heartbeats while the connection is registered. What users observe leaves through `emit`.
  */
-import {
-  assign,
-  emit,
-  enqueueActions,
-  fromPromise,
-  sendTo,
-  setup,
-  spawnChild,
-  stopChild,
-} from 'xstate';
+import { assign, emit, enqueueActions, fromPromise, sendTo, setup, stopChild } from 'xstate';
 import type {
   CancelFrame,
   CapabilityRevokedFrame,
