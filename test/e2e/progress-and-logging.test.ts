@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { NeuronLogger } from '@holokai/neuron-sdk';
+import { createHarness, disposeHarnesses, TOKEN } from './harness.js';
+
+afterEach(disposeHarnesses);
+
+const echo = { type: 'acme/echo', scope: 'any', concurrency: 1 } as const;
+
+type Line = { level: string; meta: Record<string, unknown>; msg: string | undefined };
+
+function capturingLogger(lines: Line[], bindings: Record<string, unknown> = {}): NeuronLogger {
+  const at =
+    (level: string) =>
+    (meta: Record<string, unknown>, msg?: string): void => {
+      lines.push({ level, meta: { ...bindings, ...meta }, msg });
+    };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => capturingLogger(lines, { ...bindings, ...more }),
+  };
+}
+
+describe('progress', () => {
+  it('coalesces a tight loop of updates into a handful of POSTs and delivers the last one', async () => {
+    const h = await createHarness();
+    h.neuron.handle(echo, async (_input, ctx) => {
+      for (let i = 1; i <= 100_000; i++) ctx.progress({ percent: i / 1_000, message: `step ${i}` });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      ctx.progress({ percent: 100, message: 'done', data: { rows: 3 } });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return 'ok';
+    });
+    await h.start();
+    const task = h.gw.submitTask({ capabilityType: 'acme/echo', input: null });
+    const done = await h.gw.waitForTask(task.taskId);
+    expect(done.state).toBe('acked');
+    const posts = h.gw.requestsTo('progress');
+    expect(posts.length).toBeGreaterThanOrEqual(2);
+    expect(posts.length).toBeLessThanOrEqual(4);
+    expect(posts.at(-1)?.body).toMatchObject({
+      type: 'progress',
+      neuronId: 'neuron-1',
+      leaseId: done.leaseId,
+      taskId: task.taskId,
+      percent: 100,
+      message: 'done',
+      data: { rows: 3 },
+      sentAt: expect.any(String),
+    });
+    await h.stop();
+  });
+
+  it('sends no progress after the outcome, and a failing progress POST does not fail the task', async () => {
+    const h = await createHarness();
+    h.gw.failNext('progress', { status: 503, times: 5 });
+    h.neuron.handle(echo, async (_input, ctx) => {
+      ctx.progress({ percent: 10 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      ctx.progress({ percent: 90 });
+      return 'ok';
+    });
+    await h.start();
+    const done = await h.gw.waitForTask(h.gw.submitTask({ capabilityType: 'acme/echo', input: null }).taskId);
+    expect(done.state).toBe('acked');
+    const ackAt = h.gw.requestsTo('ack')[0]?.at ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(h.gw.requestsTo('progress').filter((r) => r.at > ackAt)).toEqual([]);
+    await h.stop();
+  });
+});
+
+describe('logging', () => {
+  it('gives each handler a child logger carrying leaseId, taskId and capabilityType', async () => {
+    const lines: Line[] = [];
+    const h = await createHarness({ neuron: { logger: capturingLogger(lines) } });
+    h.neuron.handle(echo, (_input, ctx) => {
+      ctx.log.info({ step: 1 }, 'working');
+      return 'ok';
+    });
+    await h.start();
+    const done = await h.gw.waitForTask(h.gw.submitTask({ capabilityType: 'acme/echo', input: null }).taskId);
+    const line = lines.find((l) => l.msg === 'working');
+    expect(line?.meta).toMatchObject({
+      step: 1,
+      leaseId: done.leaseId,
+      taskId: done.taskId,
+      capabilityType: 'acme/echo',
+    });
+    await h.stop();
+  });
+
+  it('never writes the bearer token into a log line', async () => {
+    const lines: Line[] = [];
+    const h = await createHarness({ neuron: { logger: capturingLogger(lines) } });
+    h.gw.failNext('events', { status: 401 });
+    h.neuron.handle(echo, () => 'ok');
+    await h.start();
+    await h.gw.waitForTask(h.gw.submitTask({ capabilityType: 'acme/echo', input: null }).taskId);
+    await h.stop();
+    expect(lines.length).toBeGreaterThan(0);
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+});
