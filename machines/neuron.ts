@@ -21,6 +21,7 @@ import {
 } from './connection.js';
 import { type DrainRequest, drainMachine } from './drain.js';
 import { type LeaseNotification, leaseMachine, type Outcome, type Settlement } from './lease.js';
+import { SettledLeases } from './settled-leases.js';
 import { statusOf, toError } from './shared.js';
 import { admit, dequeue, enqueue, release, type SlotTable, setLimit, setServed } from './slots.js';
 
@@ -50,8 +51,8 @@ export interface NeuronContext {
   settings: NeuronMachineInput;
   slots: SlotTable;
   leases: Record<string, LeaseEntry>;
-  /** Settled leaseIds → when to forget them; a replayed `lease` for one of them is a duplicate. */
-  settled: Record<string, number>;
+  /** Settled leaseIds; a replayed `lease` for one of them is a duplicate. */
+  settled: SettledLeases;
   heartbeatIntervalMs: number;
   sessionId: string | undefined;
   /** Set by drain step 1: new leases are nacked `SHUTDOWN`. */
@@ -114,7 +115,7 @@ export interface HeartbeatOutput {
   answer: HeartbeatAnswer | undefined;
 }
 
-/** Keep settled leaseIds this long past their arrival, to recognise replays. */
+/** Remember settled leaseIds for 10 to 20 minutes, to recognise replays. */
 const SETTLED_MEMORY_MS = 10 * 60_000;
 
 function inFlight(leases: Record<string, LeaseEntry>): InFlightLease[] {
@@ -155,7 +156,7 @@ export const neuronMachine = setup({
     acceptLease: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'lease') return;
       const { leaseId, capabilityType } = event;
-      const duplicate = leaseId in context.leases || leaseId in context.settled;
+      const duplicate = leaseId in context.leases || context.settled.has(leaseId);
       q.emit({
         type: 'lease:received',
         leaseId,
@@ -228,15 +229,12 @@ export const neuronMachine = setup({
       if (event.type !== 'lease.settled') return;
       const entry = context.leases[event.leaseId];
       const { [event.leaseId]: _gone, ...leases } = context.leases;
-      const now = Date.now();
-      const settled: Record<string, number> = { [event.leaseId]: now + SETTLED_MEMORY_MS };
-      for (const [id, forgetAt] of Object.entries(context.settled)) {
-        if (forgetAt > now) settled[id] = forgetAt;
-      }
+      const { leaseId } = event;
+      q(() => context.settled.add(leaseId, Date.now()));
       const slots = entry
         ? dequeue(context.slots, entry.capabilityType, event.leaseId)
         : context.slots;
-      q.assign({ leases, settled, slots });
+      q.assign({ leases, slots });
       q(stopChild(event.leaseId));
       q.emit({
         type: 'lease:settled',
@@ -384,7 +382,7 @@ export const neuronMachine = setup({
       settings: input,
       slots,
       leases: {},
-      settled: {},
+      settled: new SettledLeases(SETTLED_MEMORY_MS, Date.now()),
       heartbeatIntervalMs: input.heartbeatIntervalMs,
       sessionId: undefined,
       refusing: false,

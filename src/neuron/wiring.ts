@@ -29,14 +29,17 @@ export interface WiringDeps {
 
 export function wireTransport(deps: WiringDeps): void {
   const { actor, logger } = deps;
+  // Callbacks can trail the neuron's stop by a tick; a stopped actor takes no more events.
+  const active = (): boolean => actor.getSnapshot().status === 'active';
   const toConnection = (event: ConnectionEvent): void => {
-    actor.getSnapshot().children.connection?.send(event);
+    if (active()) actor.getSnapshot().children.connection?.send(event);
   };
   let lastActivity = 0;
 
   deps.transport.subscribe({
     onFrame: (frame) => {
       deps.emitFrame(frame);
+      if (!active()) return;
       if (!isKnown(frame)) {
         logger.debug({ type: frame.type }, 'frame of an unknown type ignored');
         return;
