@@ -3,7 +3,12 @@
  * `stop()` asserts the SDK left no timer or socket behind.
  */
 
-import { Neuron, type NeuronEventMap, type NeuronOptionsWithHttp } from '@holokai/neuron-sdk';
+import {
+  Neuron,
+  type NeuronEventMap,
+  type NeuronOptionsWithHttp,
+  type NeuronRunOptions,
+} from '@holokai/neuron-sdk';
 import {
   createDevGateway,
   type DevGateway,
@@ -37,7 +42,7 @@ const live = new Set<Harness>();
 export async function createHarness(
   options: {
     gateway?: DevGatewayOptions;
-    neuron?: Partial<NeuronOptionsWithHttp>;
+    neuron?: Partial<NeuronOptionsWithHttp> & NeuronRunOptions;
     auth?: () => string | Promise<string>;
   } = {},
 ): Promise<Harness> {
