@@ -4,6 +4,11 @@ import { createHarness, disposeHarnesses } from './harness.js';
 
 afterEach(disposeHarnesses);
 
+/** The id of the machine an inspected actor runs. */
+function machineOf(event: InspectionEvent): string | undefined {
+  return (event.actorRef as { logic?: { id?: string } }).logic?.id;
+}
+
 it('shows the neuron, connection, lease and drain actors to an inspection observer', async () => {
   const seen: InspectionEvent[] = [];
   const h = await createHarness({ neuron: { inspect: (event) => void seen.push(event) } });
@@ -12,18 +17,14 @@ it('shows the neuron, connection, lease and drain actors to an inspection observ
   const task = h.gw.submitTask({ capabilityType: 'acme/echo', input: null });
   await h.gw.waitForTask(task.taskId);
   await h.stop();
-  const machines = new Set(
-    seen
-      .filter((e) => e.type === '@xstate.actor')
-      .map((e) => (e.actorRef.logic as { id?: string }).id)
-      .filter(Boolean),
-  );
+  const machines = new Set(seen.filter((e) => e.type === '@xstate.actor').map(machineOf));
+  machines.delete(undefined);
   expect([...machines].sort()).toEqual(['connection', 'drain', 'lease', 'neuron']);
-  const leaseStates = seen
-    .filter(
-      (e) => e.type === '@xstate.snapshot' && (e.actorRef.logic as { id?: string }).id === 'lease',
-    )
-    .map((e) => JSON.stringify((e as { snapshot: { value: unknown } }).snapshot.value));
+  const leaseStates = seen.flatMap((e) =>
+    e.type === '@xstate.snapshot' && machineOf(e) === 'lease'
+      ? [JSON.stringify((e.snapshot as { value?: unknown }).value)]
+      : [],
+  );
   expect(leaseStates).toEqual(
     expect.arrayContaining([
       '"queued"',
