@@ -11,8 +11,8 @@ export default defineConfig({
       { find: /^@holokai\/neuron-sdk$/, replacement: `${root}src/index.ts` },
       { find: /^@holokai\/neuron-sdk\/machines$/, replacement: `${root}machines/index.ts` },
       {
-        find: /^@holokai\/neuron-sdk\/dev-gateway$/,
-        replacement: `${root}src/dev-gateway/index.ts`,
+        find: /^@holokai\/neuron-sdk\/(dev-gateway|testing)$/,
+        replacement: `${root}src/$1/index.ts`,
       },
     ],
   },

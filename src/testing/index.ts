@@ -1,0 +1,13 @@
+export type { TaskOutcome, TaskRecord, TaskSpec } from '../dev-gateway/index.js';
+export {
+  createDevGateway,
+  type DevGateway,
+  type DevGatewayOptions,
+  WaitError,
+} from '../dev-gateway/index.js';
+export {
+  createTestContext,
+  type LogRecord,
+  type TestContext,
+  type TestContextOptions,
+} from './test-context.js';
