@@ -34,6 +34,8 @@ export type Settlement =
   | 'not-held'
   /** The lease expired before its outcome could be delivered (or while queued). */
   | 'expired'
+  /** The gateway refused the outcome POST for good (400 `INVALID_FRAME`…); reported, dropped. */
+  | 'rejected'
   /** The gateway reported the lease lost; no outcome is posted. */
   | 'lost';
 
@@ -103,7 +105,9 @@ export type LeaseNotification =
       settlement: Settlement;
       outcome?: Outcome;
       durationMs: number;
-    };
+    }
+  /** The outcome POST was refused for good (not 409/410): the neuron reports `error`. */
+  | { type: 'lease.rejected'; leaseId: string; error: unknown };
 
 export interface RunHandlerInput {
   leaseId: string;
@@ -183,6 +187,13 @@ export const leaseMachine = setup({
       };
       return context.outcome ? { ...settled, outcome: context.outcome } : settled;
     }),
+    notifyRejected: sendParent(
+      ({ context, event }): LeaseNotification => ({
+        type: 'lease.rejected',
+        leaseId: context.leaseId,
+        error: (event as { error?: unknown }).error,
+      }),
+    ),
     /** Log that an outcome was dropped; supplied by the neuron. */
     warnDropped: () => {},
     abortHandler: sendTo('handler', ({ context }) => ({
@@ -246,6 +257,7 @@ export const leaseMachine = setup({
     recordDelivered: assign({ settlement: 'delivered' as const, settledAt: () => Date.now() }),
     recordNotHeld: assign({ settlement: 'not-held' as const, settledAt: () => Date.now() }),
     recordExpired: assign({ settlement: 'expired' as const, settledAt: () => Date.now() }),
+    recordRejected: assign({ settlement: 'rejected' as const, settledAt: () => Date.now() }),
   },
   guards: {
     refused: ({ context }) => context.refusal !== undefined,
@@ -257,6 +269,10 @@ export const leaseMachine = setup({
       return status === 409 || status === 410;
     },
     /** 401 here means the second 401 in a row: retried like a transient failure after re-auth. */
+    transient: ({ event }) => {
+      const error = (event as { error?: unknown }).error;
+      return isTransient(error) || statusOf(error) === 401;
+    },
     retryable: ({ context, event }) => {
       const error = (event as { error?: unknown }).error;
       const transient = isTransient(error) || statusOf(error) === 401;
@@ -386,8 +402,14 @@ export const leaseMachine = setup({
               },
               { guard: 'retryable', target: 'retrying', actions: 'recordPostFailure' },
               {
+                guard: 'transient',
                 target: '#lease.settled',
                 actions: ['recordPostFailure', 'recordExpired', 'warnDropped'],
+              },
+              // 400 `INVALID_FRAME` (or another refusal): "error event; never retried".
+              {
+                target: '#lease.settled',
+                actions: ['recordPostFailure', 'recordRejected', 'warnDropped', 'notifyRejected'],
               },
             ],
           },
@@ -411,8 +433,14 @@ export const leaseMachine = setup({
               },
               { guard: 'retryable', target: 'retrying', actions: 'recordPostFailure' },
               {
+                guard: 'transient',
                 target: '#lease.settled',
                 actions: ['recordPostFailure', 'recordExpired', 'warnDropped'],
+              },
+              // 400 `INVALID_FRAME` (or another refusal): "error event; never retried".
+              {
+                target: '#lease.settled',
+                actions: ['recordPostFailure', 'recordRejected', 'warnDropped', 'notifyRejected'],
               },
             ],
           },

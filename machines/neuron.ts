@@ -250,6 +250,7 @@ export const neuronMachine = setup({
     }),
     routeCancel: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'cancel' || !(event.leaseId in context.leases)) return;
+      q.assign(withdrawQueued(context, [event.leaseId]));
       q.sendTo(
         event.leaseId,
         event.reason === undefined ? { type: 'cancel' } : { type: 'cancel', reason: event.reason },
@@ -257,11 +258,12 @@ export const neuronMachine = setup({
     }),
     revokeCapability: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'capability-revoked') return;
-      q.assign({ slots: setServed(context.slots, event.capabilityType, false) });
-      for (const [leaseId, entry] of Object.entries(context.leases)) {
-        if (entry.capabilityType === event.capabilityType)
-          q.sendTo(leaseId, { type: 'abort', reason: 'revoked' });
-      }
+      const ids = Object.keys(context.leases).filter(
+        (id) => context.leases[id]?.capabilityType === event.capabilityType,
+      );
+      const { slots, leases } = withdrawQueued(context, ids);
+      q.assign({ slots: setServed(slots, event.capabilityType, false), leases });
+      for (const leaseId of ids) q.sendTo(leaseId, { type: 'abort', reason: 'revoked' });
     }),
     recordRegistration: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'registered') return;
@@ -274,6 +276,21 @@ export const neuronMachine = setup({
         heartbeatIntervalMs: event.heartbeatIntervalMs ?? context.settings.heartbeatIntervalMs,
       });
       q.sendTo('connection', { type: 'registered', sessionId: event.sessionId });
+    }),
+    /**
+     * 403 (or 400) on register: "the neuron holds no leases for those capabilities" — a lease
+     * for one is refused `UNKNOWN_CAPABILITY` until a `registered` frame lists it again.
+     */
+    unserveRefused: assign({
+      slots: ({ context, event }) => {
+        const error = (event as { error?: { code?: unknown; capabilityTypes?: unknown } }).error;
+        if (error?.code !== 'NEURON_ERR_REGISTRATION_REJECTED') return context.slots;
+        const types = Array.isArray(error.capabilityTypes) ? error.capabilityTypes : [];
+        let slots = context.slots;
+        for (const type of types)
+          if (typeof type === 'string') slots = setServed(slots, type, false);
+        return slots;
+      },
     }),
     forwardDisconnect: sendTo('connection', ({ event }) => {
       const e = event as DisconnectFrame;
@@ -367,6 +384,8 @@ export const neuronMachine = setup({
   guards: {
     sessionLost: ({ event }) => statusOf((event as { error?: unknown }).error) === 404,
     unauthorized: ({ event }) => statusOf((event as { error?: unknown }).error) === 401,
+    /** 400 `INVALID_FRAME`: "error event; never retried" (the next tick is a new heartbeat). */
+    invalidFrame: ({ event }) => statusOf((event as { error?: unknown }).error) === 400,
   },
   delays: {
     heartbeat: ({ context }) => context.heartbeatIntervalMs,
@@ -415,8 +434,9 @@ export const neuronMachine = setup({
         'lease.queued': { actions: 'queueLease' },
         'lease.slot-released': { actions: 'releaseSlot' },
         'lease.settled': { actions: 'forgetLease' },
+        'lease.rejected': { actions: 'emitError' },
         'connection.open': { actions: 'emitOpen' },
-        'connection.error': { actions: 'emitError' },
+        'connection.error': { actions: ['unserveRefused', 'emitError'] },
         'connection.reconnecting': { actions: 'emitReconnecting' },
       },
       states: {
@@ -450,7 +470,7 @@ export const neuronMachine = setup({
           initial: 'off',
           on: {
             'connection.closed': { target: '.off', actions: ['clearSession', 'emitClose'] },
-            'drain.close': '.off',
+            'drain.close': { target: '.off', actions: 'clearSession' },
           },
           states: {
             off: {
@@ -493,6 +513,7 @@ export const neuronMachine = setup({
                         target: '#neuron.active.heartbeat.off',
                         actions: 'reportAuthRejected',
                       },
+                      { guard: 'invalidFrame', target: 'waiting', actions: 'emitError' },
                       { target: 'waiting' },
                     ],
                   },
@@ -506,6 +527,26 @@ export const neuronMachine = setup({
     stopped: { type: 'final' },
   },
 });
+
+/**
+ * Queued leases that leave without running (cancelled, revoked) leave the FIFO at once, not when
+ * their nack is answered: a slot freed meanwhile must go to the next lease, not to one that will
+ * never start (and so never give the slot back).
+ */
+function withdrawQueued(
+  context: NeuronContext,
+  leaseIds: string[],
+): Pick<NeuronContext, 'slots' | 'leases'> {
+  let slots = context.slots;
+  const leases = { ...context.leases };
+  for (const id of leaseIds) {
+    const entry = leases[id];
+    if (entry?.phase !== 'queued') continue;
+    slots = dequeue(slots, entry.capabilityType, id);
+    leases[id] = { ...entry, phase: 'reporting' };
+  }
+  return { slots, leases };
+}
 
 type AdmitQueue = {
   assign: (values: Partial<NeuronContext>) => void;

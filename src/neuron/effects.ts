@@ -7,7 +7,7 @@ import { connectionMachine } from '../../machines/connection.js';
 import { drainMachine } from '../../machines/drain.js';
 import { leaseMachine, type PostOutcomeInput } from '../../machines/lease.js';
 import { type HeartbeatInput, type HeartbeatOutput, neuronMachine } from '../../machines/neuron.js';
-import { describe, statusOf } from '../../machines/shared.js';
+import { describe, isTransient, statusOf, toError } from '../../machines/shared.js';
 import { RegistrationRejectedError } from '../errors.js';
 import type { NeuronLogger } from '../logger.js';
 import {
@@ -29,6 +29,8 @@ export interface EffectDeps {
   /** The current concurrency of each capability (changed by `updateCapability`). */
   concurrencyOf: (type: string) => number;
   deadlineOf: (leaseId: string) => number;
+  /** Reports an `error` event (a progress frame the gateway refused for good). */
+  emitError: (err: Error) => void;
 }
 
 class InputMismatch extends Error {
@@ -138,7 +140,23 @@ export function provideEffects(deps: EffectDeps) {
               sentAt: new Date().toISOString(),
             });
           } catch (error) {
-            logger.debug({ leaseId, err: describe(error) }, 'progress dropped');
+            // PROTOCOL.md's POST table, for progress: transient → drop; 409/410 → drop, warn;
+            // 400 `INVALID_FRAME` (or another refusal) → error event. Never retried.
+            const status = statusOf(error);
+            if (isTransient(error) || status === 401) {
+              logger.debug({ leaseId, err: describe(error) }, 'progress dropped');
+            } else if (status === 409 || status === 410) {
+              logger.warn(
+                { leaseId, taskId, err: describe(error) },
+                'progress POST rejected by gateway; dropped',
+              );
+            } else {
+              logger.warn(
+                { leaseId, taskId, err: describe(error) },
+                'progress POST refused by gateway; dropped',
+              );
+              deps.emitError(toError(error));
+            }
           }
         },
       }),

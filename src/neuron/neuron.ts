@@ -142,6 +142,7 @@ export class Neuron {
       handlers: this.#handlers,
       concurrencyOf: (type) => this.#concurrency.get(type) ?? 1,
       deadlineOf: (leaseId) => this.#deadlineOf(leaseId),
+      emitError: (err) => this.#emitter.emit('error', err),
     });
     const actor = createActor(machine, {
       input: {
@@ -169,6 +170,7 @@ export class Neuron {
       emitFrame: (frame: InboundFrame) => this.#emitter.emit('frame', frame),
       emitError: (err: Error) => this.#emitter.emit('error', err),
       emitReconnecting: (info) => this.#emitter.emit('connection:reconnecting', info),
+      idleTimeoutMs: this.#options.reconnect.idleTimeoutMs,
     });
     actor.start();
     actor.send({ type: 'start' });

@@ -9,7 +9,11 @@ import type { NeuronLogger } from '../logger.js';
 import type { InboundFrame, ServerToNeuronFrame } from '../protocol/frames.js';
 import type { ReconnectInfo, Transport } from '../transport/types.js';
 
-/** Activity only re-arms a 45 s dead-stream timer: one event per second is plenty. */
+/**
+ * Activity only re-arms the dead-stream timer (45 s by default): one event per second is
+ * plenty, and a quarter of a shorter `idleTimeoutMs`, so pings dropped by the throttle cannot
+ * let a live stream look dead.
+ */
 const ACTIVITY_THROTTLE_MS = 1_000;
 
 const knownTypes = new Set(['registered', 'lease', 'cancel', 'capability-revoked', 'disconnect']);
@@ -25,6 +29,8 @@ export interface WiringDeps {
   emitFrame: (frame: InboundFrame) => void;
   emitError: (err: Error) => void;
   emitReconnecting: (info: ReconnectInfo) => void;
+  /** The connection's dead-stream timeout. */
+  idleTimeoutMs: number;
 }
 
 export function wireTransport(deps: WiringDeps): void {
@@ -35,6 +41,7 @@ export function wireTransport(deps: WiringDeps): void {
     if (active()) actor.getSnapshot().children.connection?.send(event);
   };
   let lastActivity = 0;
+  const throttleMs = Math.min(ACTIVITY_THROTTLE_MS, deps.idleTimeoutMs / 4);
 
   deps.transport.subscribe({
     onFrame: (frame) => {
@@ -54,11 +61,12 @@ export function wireTransport(deps: WiringDeps): void {
     },
     onActivity: () => {
       const now = Date.now();
-      if (now - lastActivity < ACTIVITY_THROTTLE_MS) return;
+      if (now - lastActivity < throttleMs) return;
       lastActivity = now;
       toConnection({ type: 'stream.activity' });
     },
     onRetryHint: (delayMs) => toConnection({ type: 'retry-hint', delayMs }),
+    onAuthRejected: () => toConnection({ type: 'auth-rejected' }),
     onReconnecting: (info) => deps.emitReconnecting(info),
   });
 }

@@ -139,8 +139,14 @@ export class HttpTransport implements Transport {
   /** `POST {gatewayUrl}/neuron/{path}`; see `postFrame` for what it resolves and rejects with. */
   async post<T extends ClientFrame>(path: PostPath, frame: T): Promise<unknown> {
     if (this.#closing) throw invalidState(`post(${path}) after close(): the transport is closed`);
-    const { base, auth, requestTimeoutMs } = this.#options;
-    const ctx = { client: this.#client, auth, requestTimeoutMs, logger: this.#log };
+    const { base, requestTimeoutMs } = this.#options;
+    const ctx = {
+      client: this.#client,
+      authorize: () => this.#authorize(),
+      requestTimeoutMs,
+      logger: this.#log,
+      onAuthRejected: () => this.#emit('onAuthRejected'),
+    };
     return postFrame(ctx, `${base}neuron/${path}`, path, frame);
   }
 
@@ -154,9 +160,9 @@ export class HttpTransport implements Transport {
   }
 
   async #open(controller: AbortController): Promise<HttpResponse> {
-    const { base, neuronId, auth, requestTimeoutMs } = this.#options;
+    const { base, neuronId, requestTimeoutMs } = this.#options;
     const headers: Record<string, string> = {
-      authorization: await authorizationHeader(auth),
+      authorization: await this.#authorize(),
       accept: 'text/event-stream',
       'user-agent': USER_AGENT,
     };
@@ -182,6 +188,20 @@ export class HttpTransport implements Transport {
         return res;
       },
     );
+  }
+
+  /**
+   * The `Authorization` value from a fresh `auth` call. A failing callback is the user's to
+   * fix, so besides failing the request it is reported (`onError`): the connection would
+   * otherwise only back off, silently. Its messages never quote the token.
+   */
+  async #authorize(): Promise<string> {
+    try {
+      return await authorizationHeader(this.#options.auth);
+    } catch (err) {
+      this.#emit('onError', err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
   }
 
   /** Feeds the stream to the decoder until it ends; then `onClose`, unless `stop()` asked. */

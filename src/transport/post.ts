@@ -7,17 +7,18 @@ import type { NeuronLogger } from '../logger.js';
 import type { ClientFrame, PostPath } from '../protocol/frames.js';
 import { parseJsonSafely } from '../protocol/validate-frame.js';
 import { USER_AGENT } from '../version.js';
-import { authorizationHeader } from './auth.js';
 import { exchange } from './exchange.js';
 import { gatewayStatusError } from './gateway-error.js';
 import type { HttpClient } from './http-client.js';
-import type { AuthCallback } from './types.js';
 
 export interface PostContext {
   client: HttpClient;
-  auth: AuthCallback;
+  /** Calls the user's `auth` afresh and returns the `Authorization` value. */
+  authorize: () => Promise<string>;
   requestTimeoutMs: number;
   logger: NeuronLogger;
+  /** A second consecutive 401: the connection must back off and reconnect. */
+  onAuthRejected?: () => void;
 }
 
 /** Resolves with the 2xx answer's JSON body, or `undefined` when it is empty or not JSON. */
@@ -29,10 +30,10 @@ export async function postFrame(
 ): Promise<unknown> {
   const body = JSON.stringify(frame);
   // "401 on the SSE open or on any POST: call `auth` again and retry that request once at once.
-  // A second consecutive `401` escalates" — here: rejects with the 401.
+  // A second consecutive `401` escalates" — here: `onAuthRejected`, then rejects with the 401.
   for (let attempt = 1; ; attempt++) {
     const headers = {
-      authorization: await authorizationHeader(ctx.auth),
+      authorization: await ctx.authorize(),
       accept: 'application/json',
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
@@ -50,6 +51,7 @@ export async function postFrame(
     );
     ctx.logger.debug({ path, status: answer.status, attempt }, 'POST answered');
     if (answer.status === 401 && attempt === 1) continue;
+    if (answer.status === 401) ctx.onAuthRejected?.();
     if (answer.status >= 200 && answer.status < 300) return parseAnswer(answer.text);
     throw gatewayStatusError({ path, ...answer, body: answer.text });
   }

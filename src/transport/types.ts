@@ -7,8 +7,9 @@ export interface ReconnectInfo {
 }
 
 /**
- * What a transport reports. The first five are the reference SDK's; `onActivity` and
- * `onRetryHint` let the connection machine watch for a dead stream and honour `retry:`.
+ * What a transport reports. The first five are the reference SDK's; `onActivity`,
+ * `onRetryHint` and `onAuthRejected` let the connection machine watch for a dead stream, honour
+ * `retry:` and escalate a repeated 401.
  */
 export interface TransportCallbacks {
   /** The inbound stream is open. */
@@ -25,6 +26,11 @@ export interface TransportCallbacks {
   onActivity?: () => void;
   /** An SSE `retry:` field: the next reconnect delay, in ms. */
   onRetryHint?: (delayMs: number) => void;
+  /**
+   * A POST got a second consecutive 401 (after `auth` was called again): "A second consecutive
+   * `401` escalates: the connection goes to backoff and reconnects".
+   */
+  onAuthRejected?: () => void;
 }
 
 /** Reconnect settings a transport may carry, read by the `Neuron` that drives it. */

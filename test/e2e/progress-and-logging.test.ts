@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import type { NeuronLogger } from '@holokai/neuron-sdk';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, disposeHarnesses, TOKEN } from './harness.js';
 
 afterEach(disposeHarnesses);
@@ -63,7 +63,9 @@ describe('progress', () => {
       return 'ok';
     });
     await h.start();
-    const done = await h.gw.waitForTask(h.gw.submitTask({ capabilityType: 'acme/echo', input: null }).taskId);
+    const done = await h.gw.waitForTask(
+      h.gw.submitTask({ capabilityType: 'acme/echo', input: null }).taskId,
+    );
     expect(done.state).toBe('acked');
     const ackAt = h.gw.requestsTo('ack')[0]?.at ?? 0;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -81,7 +83,9 @@ describe('logging', () => {
       return 'ok';
     });
     await h.start();
-    const done = await h.gw.waitForTask(h.gw.submitTask({ capabilityType: 'acme/echo', input: null }).taskId);
+    const done = await h.gw.waitForTask(
+      h.gw.submitTask({ capabilityType: 'acme/echo', input: null }).taskId,
+    );
     const line = lines.find((l) => l.msg === 'working');
     expect(line?.meta).toMatchObject({
       step: 1,

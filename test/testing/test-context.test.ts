@@ -1,6 +1,6 @@
 import type { Handler } from '@holokai/neuron-sdk';
-import { describe, expect, it } from 'vitest';
 import { createTestContext } from '@holokai/neuron-sdk/testing';
+import { describe, expect, it } from 'vitest';
 
 const handler: Handler<{ items: string[] }, { count: number }> = async (input, ctx) => {
   ctx.log.info({ n: input.items.length }, 'starting');
