@@ -130,6 +130,10 @@ export function outcomeRetryDelay(attempts: number, retryAfterMs: number | undef
   return Math.min(30_000, 500 * 2 ** Math.min(Math.max(attempts - 1, 0), 10));
 }
 
+function outcomeFailureIsTransient(error: unknown): boolean {
+  return isTransient(error) || statusOf(error) === 401;
+}
+
 const nack = (kind: NackKind, reason: string, code?: string): Outcome =>
   code === undefined
     ? { kind: 'nack', nack: kind, reason }
@@ -269,15 +273,12 @@ export const leaseMachine = setup({
       return status === 409 || status === 410;
     },
     /** 401 here means the second 401 in a row: retried like a transient failure after re-auth. */
-    transient: ({ event }) => {
-      const error = (event as { error?: unknown }).error;
-      return isTransient(error) || statusOf(error) === 401;
-    },
+    transient: ({ event }) => outcomeFailureIsTransient((event as { error?: unknown }).error),
+    /** Transient, and the next try still lands before the lease expires. */
     retryable: ({ context, event }) => {
       const error = (event as { error?: unknown }).error;
-      const transient = isTransient(error) || statusOf(error) === 401;
       const retryAt = Date.now() + outcomeRetryDelay(context.postAttempts + 1, retryAfterOf(error));
-      return transient && retryAt < context.expiresAt;
+      return outcomeFailureIsTransient(error) && retryAt < context.expiresAt;
     },
   },
   delays: {

@@ -128,6 +128,7 @@ export type FrameErrorReason =
   | 'not-object'
   | 'no-type'
   | 'missing-field'
+  | 'invalid-field'
   | 'too-large';
 
 /** An inbound frame that was reported and skipped (PROTOCOL.md "The SSE stream"). */

@@ -171,6 +171,7 @@ export class Neuron {
       emitError: (err: Error) => this.#emitter.emit('error', err),
       emitReconnecting: (info) => this.#emitter.emit('connection:reconnecting', info),
       idleTimeoutMs: this.#options.reconnect.idleTimeoutMs,
+      checkFrames: !(this.#transport instanceof HttpTransport),
     });
     actor.start();
     actor.send({ type: 'start' });

@@ -7,6 +7,7 @@ import type { ConnectionEvent } from '../../machines/connection.js';
 import type { NeuronMachine } from '../../machines/neuron.js';
 import type { NeuronLogger } from '../logger.js';
 import type { InboundFrame, ServerToNeuronFrame } from '../protocol/frames.js';
+import { checkFrame } from '../protocol/validate-frame.js';
 import type { ReconnectInfo, Transport } from '../transport/types.js';
 
 /**
@@ -31,6 +32,8 @@ export interface WiringDeps {
   emitReconnecting: (info: ReconnectInfo) => void;
   /** The connection's dead-stream timeout. */
   idleTimeoutMs: number;
+  /** Check frames here: a custom transport may not (`HttpTransport` already has). */
+  checkFrames: boolean;
 }
 
 export function wireTransport(deps: WiringDeps): void {
@@ -44,7 +47,17 @@ export function wireTransport(deps: WiringDeps): void {
   const throttleMs = Math.min(ACTIVITY_THROTTLE_MS, deps.idleTimeoutMs / 4);
 
   deps.transport.subscribe({
-    onFrame: (frame) => {
+    onFrame: (received) => {
+      let frame = received;
+      if (deps.checkFrames) {
+        const checked = checkFrame(received);
+        if (!checked.ok) {
+          logger.warn({ reason: checked.error.reason }, checked.error.message);
+          deps.emitError(checked.error);
+          return;
+        }
+        frame = checked.frame;
+      }
       deps.emitFrame(frame);
       if (!active()) return;
       if (!isKnown(frame)) {

@@ -129,6 +129,14 @@ export function parseFrame(data: string, maxFrameBytes: number): ParseFrameResul
   } catch {
     return fail('not-json', 'frame data is not JSON; skipped');
   }
+  return checkFrame(value);
+}
+
+/**
+ * Checks an already-parsed value against PROTOCOL.md's frame rules (an object, a string `type`,
+ * the required fields of a known type). For transports that hand over objects, not text.
+ */
+export function checkFrame(value: unknown): ParseFrameResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail('not-object', 'frame data is not a JSON object; skipped');
   }
@@ -138,7 +146,8 @@ export function parseFrame(data: string, maxFrameBytes: number): ParseFrameResul
   }
   const validate = validators.get(type);
   if (validate && !validate(value)) {
-    return fail('missing-field', describe(type, firstError(validate.errors)), type);
+    const reason = validate.errors?.[0]?.keyword === 'required' ? 'missing-field' : 'invalid-field';
+    return fail(reason, describe(type, firstError(validate.errors)), type);
   }
   return { ok: true, frame: value as InboundFrame };
 }

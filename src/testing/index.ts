@@ -5,9 +5,9 @@ export {
   type DevGatewayOptions,
   WaitError,
 } from '../dev-gateway/index.js';
+export { createRecordingLogger, type LogRecord } from './recording-logger.js';
 export {
   createTestContext,
-  type LogRecord,
   type TestContext,
   type TestContextOptions,
 } from './test-context.js';

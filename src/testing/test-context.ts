@@ -3,9 +3,9 @@
  * `log` and `fail` call is recorded, and `abort()` fires the signal as the SDK would.
  */
 import { LeaseAbortedError, type LeaseAbortReason, TaskFailedError } from '../errors.js';
-import type { NeuronLogger } from '../logger.js';
 import type { HandlerContext } from '../neuron/context.js';
 import type { ProgressUpdate, TaskPayload } from '../protocol/frames.js';
+import { createRecordingLogger, type LogRecord } from './recording-logger.js';
 
 export interface TestContextOptions {
   /** The task's input (also `task.input`). @default null */
@@ -20,12 +20,6 @@ export interface TestContextOptions {
   signal?: AbortSignal;
 }
 
-export interface LogRecord {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  meta: Record<string, unknown>;
-  msg: string | undefined;
-}
-
 export interface TestContext {
   /** Pass this to the handler. */
   ctx: HandlerContext;
@@ -37,21 +31,6 @@ export interface TestContext {
   failure: { reason: string; code: string | undefined } | undefined;
   /** Fire `ctx.signal` as a cancel, revoke, shutdown or lost lease would. */
   abort(reason?: LeaseAbortReason): void;
-}
-
-function recordingLogger(logs: LogRecord[], bindings: Record<string, unknown>): NeuronLogger {
-  const at =
-    (level: LogRecord['level']) =>
-    (meta: Record<string, unknown>, msg?: string): void => {
-      logs.push({ level, meta: { ...bindings, ...meta }, msg });
-    };
-  return {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: (more) => recordingLogger(logs, { ...bindings, ...more }),
-  };
 }
 
 export function createTestContext(options: TestContextOptions = {}): TestContext {
@@ -70,7 +49,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     leaseId,
     deadline,
     signal: options.signal ?? controller.signal,
-    log: recordingLogger(logs, { leaseId, taskId: task.taskId }),
+    log: createRecordingLogger(logs, { leaseId, taskId: task.taskId }),
     progress: (update) => {
       progress.push(update);
     },

@@ -30,9 +30,3 @@ it('runs the README quick start as written and prints an acked outcome', async (
     /^acked \{"type":"ack","output":\{"echoed":\{"text":"hello"\}\},"durationMs":\d+\}$/,
   );
 });
-
-it('keeps the SDK version equal to package.json', async () => {
-  const pkg = JSON.parse(await readFile(`${root}package.json`, 'utf8')) as { version: string };
-  const { SDK_VERSION } = await import('../../src/version.js');
-  expect(SDK_VERSION).toBe(pkg.version);
-});

@@ -556,6 +556,34 @@ describe('a custom transport', () => {
   });
 });
 
+describe('a custom transport that delivers a malformed frame', () => {
+  it('has it checked by the neuron: an error event, no crash, and the next lease still runs', async () => {
+    const transport = new MemoryTransport();
+    const neuron = new Neuron({ neuronId: 'mem-neuron', transport, heartbeatIntervalMs: 30 });
+    neuron.handle(echo, (input) => input);
+    const errors: Error[] = [];
+    neuron.on('error', (err) => errors.push(err));
+    try {
+      await neuron.start();
+      await expect.poll(() => neuron.snapshot().connection.sessionId).toBe('mem-1');
+      transport.deliver({ type: 'lease', leaseId: 'l-bad', capabilityType: 'acme/echo' });
+      expect(errors).toMatchObject([
+        { name: 'FrameError', reason: 'missing-field', frameType: 'lease' },
+      ]);
+      transport.deliver({
+        type: 'lease',
+        leaseId: 'l-good',
+        capabilityType: 'acme/echo',
+        task: { taskId: 't-good', input: 1 },
+      });
+      await expect.poll(() => transport.postsTo('ack')).toHaveLength(1);
+      expect(neuron.getState()).toBe('serving');
+    } finally {
+      await neuron.stop({ drain: false });
+    }
+  });
+});
+
 describe('version', () => {
   it('SDK_VERSION equals the version in package.json', () => {
     const pkg = JSON.parse(

@@ -3,8 +3,8 @@
  * gateway, whose `requests` log is the wire record.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { NeuronLogger } from '@holokai/neuron-sdk';
 import type { RequestRecord } from '@holokai/neuron-sdk/dev-gateway';
+import { createRecordingLogger } from '@holokai/neuron-sdk/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, disposeHarnesses, eventsNamed, type Harness } from './harness.js';
 
@@ -12,25 +12,10 @@ afterEach(disposeHarnesses);
 
 const echo = { type: 'acme/echo', scope: 'any', concurrency: 4 } as const;
 
-interface LogLine {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  meta: Record<string, unknown>;
-  msg: string | undefined;
-}
-
 /** A logger that records every line, for asserting the warnings the table asks for. */
-function captureLogger(): { logger: NeuronLogger; lines: LogLine[]; warnings: () => LogLine[] } {
-  const lines: LogLine[] = [];
-  const at =
-    (level: LogLine['level']) =>
-    (meta: Record<string, unknown>, msg?: string): void => {
-      lines.push({ level, meta, msg });
-    };
-  return {
-    logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
-    lines,
-    warnings: () => lines.filter((l) => l.level === 'warn'),
-  };
+function captureLogger() {
+  const logger = createRecordingLogger();
+  return { logger, warnings: () => logger.logs.filter((l) => l.level === 'warn') };
 }
 
 /** The settlement the neuron reports for one lease. */

@@ -1,27 +1,10 @@
-import type { NeuronLogger } from '@holokai/neuron-sdk';
+import { createRecordingLogger } from '@holokai/neuron-sdk/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, disposeHarnesses, TOKEN } from './harness.js';
 
 afterEach(disposeHarnesses);
 
 const echo = { type: 'acme/echo', scope: 'any', concurrency: 1 } as const;
-
-type Line = { level: string; meta: Record<string, unknown>; msg: string | undefined };
-
-function capturingLogger(lines: Line[], bindings: Record<string, unknown> = {}): NeuronLogger {
-  const at =
-    (level: string) =>
-    (meta: Record<string, unknown>, msg?: string): void => {
-      lines.push({ level, meta: { ...bindings, ...meta }, msg });
-    };
-  return {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: (more) => capturingLogger(lines, { ...bindings, ...more }),
-  };
-}
 
 describe('progress', () => {
   it('coalesces a tight loop of updates into a handful of POSTs and delivers the last one', async () => {
@@ -76,8 +59,9 @@ describe('progress', () => {
 
 describe('logging', () => {
   it('gives each handler a child logger carrying leaseId, taskId and capabilityType', async () => {
-    const lines: Line[] = [];
-    const h = await createHarness({ neuron: { logger: capturingLogger(lines) } });
+    const logger = createRecordingLogger();
+    const lines = logger.logs;
+    const h = await createHarness({ neuron: { logger } });
     h.neuron.handle(echo, (_input, ctx) => {
       ctx.log.info({ step: 1 }, 'working');
       return 'ok';
@@ -97,8 +81,9 @@ describe('logging', () => {
   });
 
   it('never writes the bearer token into a log line', async () => {
-    const lines: Line[] = [];
-    const h = await createHarness({ neuron: { logger: capturingLogger(lines) } });
+    const logger = createRecordingLogger();
+    const lines = logger.logs;
+    const h = await createHarness({ neuron: { logger } });
     h.gw.failNext('events', { status: 401 });
     h.neuron.handle(echo, () => 'ok');
     await h.start();

@@ -94,7 +94,24 @@ function harness(options: { heartbeatFails?: number } = {}) {
       sessionId: 's-1',
       capabilities: types.map((type) => ({ type })),
     });
-  return { actor, posted, heartbeats, registers, handlers, emitted, lease, register };
+  /** Start the neuron and let the gateway's `registered` frame arrive. */
+  const startRegistered = async (): Promise<void> => {
+    actor.start();
+    actor.send({ type: 'start' });
+    await vi.advanceTimersByTimeAsync(0);
+    register();
+  };
+  return {
+    actor,
+    posted,
+    heartbeats,
+    registers,
+    handlers,
+    emitted,
+    lease,
+    register,
+    startRegistered,
+  };
 }
 
 const flush = () => vi.advanceTimersByTimeAsync(0);
@@ -106,10 +123,7 @@ describe('neuron machine', () => {
 
   it('runs at most `concurrency` handlers and starts queued leases in order as slots free', async () => {
     const h = harness();
-    h.actor.start();
-    h.actor.send({ type: 'start' });
-    await flush();
-    h.register();
+    await h.startRegistered();
     for (const id of ['a', 'b', 'c']) h.lease(id);
     await flush();
     expect([...h.handlers.keys()]).toEqual(['a', 'b']);
@@ -124,10 +138,7 @@ describe('neuron machine', () => {
 
   it('lists only started leases in heartbeats, never queued ones', async () => {
     const h = harness();
-    h.actor.start();
-    h.actor.send({ type: 'start' });
-    await flush();
-    h.register();
+    await h.startRegistered();
     for (const id of ['a', 'b', 'c']) h.lease(id);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(h.heartbeats[0]?.inFlight.map((l) => l.leaseId)).toEqual(['a', 'b']);
@@ -136,10 +147,7 @@ describe('neuron machine', () => {
 
   it('ignores a replayed lease it holds or has settled', async () => {
     const h = harness();
-    h.actor.start();
-    h.actor.send({ type: 'start' });
-    await flush();
-    h.register();
+    await h.startRegistered();
     h.lease('a');
     await flush();
     h.lease('a');
@@ -158,10 +166,7 @@ describe('neuron machine', () => {
 
   it('nacks UNKNOWN_CAPABILITY for a capability it does not serve, and after a revoke until re-registered', async () => {
     const h = harness();
-    h.actor.start();
-    h.actor.send({ type: 'start' });
-    await flush();
-    h.register();
+    await h.startRegistered();
     h.lease('x', 'acme/other');
     h.actor.send({ type: 'capability-revoked', capabilityType: 'acme/echo' });
     h.lease('y');
@@ -178,20 +183,14 @@ describe('neuron machine', () => {
 
   it('re-registers when a heartbeat answers 404 NO_SESSION', async () => {
     const h = harness({ heartbeatFails: 1 });
-    h.actor.start();
-    h.actor.send({ type: 'start' });
-    await flush();
-    h.register();
+    await h.startRegistered();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(h.registers).toHaveLength(2);
   });
 
   it('drains: nacks queued leases SHUTDOWN at once, lets running ones finish, then stops', async () => {
     const h = harness();
-    h.actor.start();
-    h.actor.send({ type: 'start' });
-    await flush();
-    h.register();
+    await h.startRegistered();
     for (const id of ['a', 'b', 'c']) h.lease(id);
     await flush();
     h.actor.send({ type: 'stop', drain: true, timeoutMs: 10_000 });
@@ -214,10 +213,7 @@ describe('neuron machine', () => {
 
   it('aborts what still runs at the drain timeout and nacks it SHUTDOWN', async () => {
     const h = harness();
-    h.actor.start();
-    h.actor.send({ type: 'start' });
-    await flush();
-    h.register();
+    await h.startRegistered();
     h.lease('a');
     await flush();
     h.actor.send({ type: 'stop', drain: true, timeoutMs: 1_000 });
@@ -230,10 +226,7 @@ describe('neuron machine', () => {
 
   it('opens new slots when concurrency is raised', async () => {
     const h = harness();
-    h.actor.start();
-    h.actor.send({ type: 'start' });
-    await flush();
-    h.register();
+    await h.startRegistered();
     for (const id of ['a', 'b', 'c', 'd']) h.lease(id);
     await flush();
     h.actor.send({ type: 'update-capability', capabilityType: 'acme/echo', concurrency: 4 });

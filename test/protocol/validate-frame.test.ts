@@ -123,7 +123,7 @@ describe('parseFrame', () => {
     ];
     for (const [frame, message] of cases) {
       const error = rejected(JSON.stringify(frame));
-      expect(error.reason).toBe('missing-field');
+      expect(error.reason).toBe('invalid-field');
       expect(error.message).toMatch(message);
     }
   });
