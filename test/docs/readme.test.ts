@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it, vi } from 'vitest';
+import { trackResources } from '../support/resources.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -24,7 +25,10 @@ it('runs the README quick start as written and prints an acked outcome', async (
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
     printed.push(args.join(' '));
   });
+  const resources = trackResources();
   await import(/* @vite-ignore */ file);
+  await expect.poll(() => resources.sdkLeftovers()).toEqual([]);
+  resources.stop();
   expect(printed).toHaveLength(1);
   expect(printed[0]).toMatch(
     /^acked \{"type":"ack","output":\{"echoed":\{"text":"hello"\}\},"durationMs":\d+\}$/,
