@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../src/cli/demo/index.js';
+import { trackResources } from '../support/resources.js';
+
+function capture(isTTY: boolean) {
+  let text = '';
+  return { out: { isTTY, write: (s: string) => void (text += s) }, text: () => text };
+}
+
+describe('the demo', () => {
+  it('ends every task as it should, prints a summary, drains and leaves nothing behind', async () => {
+    const resources = trackResources();
+    const { out, text } = capture(false);
+    const started = Date.now();
+    expect(await runDemo({ out })).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const printed = text();
+    for (const ending of ['acked', 'schema-mismatch', 'terminal', 'retryable', 'cancelled']) {
+      expect(printed).toMatch(new RegExp(`^t-\\d+\\s+.*\\s${ending}\\s`, 'm'));
+    }
+    expect(printed).toContain('every task ended as expected');
+    expect(printed).toMatch(/long task with progress: running \(attempt 1\) 50%/);
+    await expect.poll(() => resources.sdkLeftovers()).toEqual([]);
+    resources.stop();
+  });
+
+  it('draws one line per task with a progress bar on a TTY', async () => {
+    const { out, text } = capture(true);
+    expect(await runDemo({ out })).toBe(0);
+    expect(text()).toMatch(/\x1b\[2Kt-2 +long task with progress +demo\/steps +\[█{20}\] .*acked/);
+  });
+});
