@@ -89,7 +89,11 @@ export class Neuron {
   }
 
   /** Serve a capability. Call before `start()`, once per capability type. */
-  handle(registration: CapabilityRegistration, handler: Handler): void;
+  /** With a raw registration, `I` is what its `inputSchema` promises: declared, not inferred. */
+  handle<I = unknown, O = unknown>(
+    registration: CapabilityRegistration,
+    handler: Handler<I, O>,
+  ): void;
   handle<I, O>(definition: CapabilityDefinition<I, O>, handler: Handler<I, O>): void;
   handle<I, O>(
     definition: CapabilityDefinition<I, O>,

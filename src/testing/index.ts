@@ -6,6 +6,7 @@ export {
   WaitError,
 } from '../dev-gateway/index.js';
 export { createRecordingLogger, type LogRecord } from './recording-logger.js';
+export { runTask } from './run-task.js';
 export {
   createTestContext,
   type TestContext,

@@ -1,5 +1,5 @@
-import type { Handler } from '@holokai/neuron-sdk';
-import { createTestContext } from '@holokai/neuron-sdk/testing';
+import { type Handler, Neuron } from '@holokai/neuron-sdk';
+import { createDevGateway, createTestContext, runTask } from '@holokai/neuron-sdk/testing';
 import { describe, expect, it } from 'vitest';
 
 const handler: Handler<{ items: string[] }, { count: number }> = async (input, ctx) => {
@@ -39,5 +39,22 @@ describe('createTestContext', () => {
       name: 'AbortError',
       reason: 'shutdown',
     });
+  });
+});
+
+describe('runTask', () => {
+  it('makes an integration test a few lines: submit, await the settled task', async () => {
+    const gateway = await createDevGateway();
+    const neuron = new Neuron({
+      gatewayUrl: gateway.url,
+      neuronId: 'test-neuron',
+      auth: () => 'any',
+    });
+    neuron.handle({ type: 'acme/count', scope: 'any', concurrency: 1 }, handler);
+    await neuron.start();
+    const task = await runTask(gateway, { capabilityType: 'acme/count', input: { items: ['x'] } });
+    expect(task.outcome).toMatchObject({ type: 'ack', output: { count: 1 } });
+    await neuron.stop();
+    await gateway.close();
   });
 });
