@@ -7,9 +7,9 @@ import type { ProgressUpdate } from '../protocol/frames.js';
  */
 export function createProgressReporter(send: (update: ProgressUpdate) => Promise<void>): {
   report(update: ProgressUpdate): void;
-  close(): void;
+  close(): Promise<void>;
 } {
-  let inFlight = false;
+  let inFlight: Promise<void> | undefined;
   let pending: ProgressUpdate | undefined;
   let closed = false;
 
@@ -17,17 +17,11 @@ export function createProgressReporter(send: (update: ProgressUpdate) => Promise
     if (closed || inFlight || pending === undefined) return;
     const update = pending;
     pending = undefined;
-    inFlight = true;
-    send(update).then(
-      () => {
-        inFlight = false;
-        flush();
-      },
-      () => {
-        inFlight = false;
-        flush();
-      },
-    );
+    const settle = (): void => {
+      inFlight = undefined;
+      flush();
+    };
+    inFlight = send(update).then(settle, settle);
   };
 
   return {
@@ -36,10 +30,14 @@ export function createProgressReporter(send: (update: ProgressUpdate) => Promise
       pending = update;
       flush();
     },
-    /** The handler settled: an update not yet sent would arrive after the outcome, so drop it. */
+    /**
+     * The handler settled: an update not yet sent is superseded by the outcome, so it is dropped;
+     * the one in flight is waited for, so that no progress reaches the gateway after the outcome.
+     */
     close() {
       closed = true;
       pending = undefined;
+      return inFlight ?? Promise.resolve();
     },
   };
 }

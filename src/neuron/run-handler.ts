@@ -96,11 +96,14 @@ export function createRunHandler(deps: RunHandlerDeps) {
       });
 
       let done = false;
+      let stopped = false;
       const settle = (outcome: Outcome): void => {
         if (done) return;
         done = true;
-        reporter.close();
-        sendBack({ type: 'handler.settled', outcome });
+        // A progress POST still in flight goes first: no progress may follow the outcome.
+        void reporter.close().then(() => {
+          if (!stopped) sendBack({ type: 'handler.settled', outcome });
+        });
       };
 
       if (!entry) {
@@ -135,7 +138,8 @@ export function createRunHandler(deps: RunHandlerDeps) {
       return () => {
         if (!done) abort('shutdown');
         done = true;
-        reporter.close();
+        stopped = true;
+        void reporter.close();
       };
     },
   );

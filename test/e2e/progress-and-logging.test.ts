@@ -1,4 +1,5 @@
-import { createRecordingLogger } from '@holokai/neuron-sdk/testing';
+import { type ClientFrame, HttpTransport, Neuron, type PostPath } from '@holokai/neuron-sdk';
+import { createDevGateway, createRecordingLogger } from '@holokai/neuron-sdk/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, disposeHarnesses, TOKEN } from './harness.js';
 
@@ -54,6 +55,36 @@ describe('progress', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(h.gw.requestsTo('progress').filter((r) => r.at > ackAt)).toEqual([]);
     await h.stop();
+  });
+  it('lets a progress POST in flight land before the outcome, so the gateway never refuses it', async () => {
+    const gw = await createDevGateway();
+    // A transport whose progress POSTs are slow: without the ordering, the ack would overtake them.
+    class SlowProgress extends HttpTransport {
+      override async post<T extends ClientFrame>(path: PostPath, frame: T): Promise<unknown> {
+        if (path === 'progress') await new Promise((resolve) => setTimeout(resolve, 30));
+        return super.post(path, frame);
+      }
+    }
+    const transport = new SlowProgress({
+      gatewayUrl: gw.url,
+      neuronId: 'slow-progress',
+      auth: () => 'any',
+    });
+    const neuron = new Neuron({ neuronId: 'slow-progress', transport });
+    neuron.handle({ ...echo, concurrency: 4 }, (_input, ctx) => {
+      ctx.progress({ percent: 100, message: 'done' });
+      return 'ok';
+    });
+    await neuron.start();
+    const tasks = Array.from({ length: 8 }, (_, i) =>
+      gw.submitTask({ capabilityType: 'acme/echo', input: i }),
+    );
+    await Promise.all(tasks.map((t) => gw.waitForTask(t.taskId)));
+    await neuron.stop();
+    await gw.close();
+    const progress = gw.requestsTo('progress');
+    expect(progress).toHaveLength(8);
+    expect(progress.filter((r) => r.status !== 202)).toEqual([]);
   });
 });
 
