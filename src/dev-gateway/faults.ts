@@ -50,7 +50,14 @@ export class FaultBook {
     if (!next) return undefined;
     next.left -= 1;
     if (next.left === 0) queue.shift();
-    const { status, code, message, retryAfter } = next.spec;
+    const { status, code, message, retryAfter, body } = next.spec;
+    if (body !== undefined) {
+      return {
+        status,
+        body,
+        ...(retryAfter !== undefined && { headers: { 'Retry-After': retryAfter } }),
+      };
+    }
     return errorAnswer(
       status,
       code ?? defaultCode(path, status),

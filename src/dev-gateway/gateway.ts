@@ -2,10 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../errors.js';
 import type { InboundFrame } from '../protocol/frames.js';
+import { createDevApi, type DevApi } from './dev-api.js';
 import { FaultBook } from './faults.js';
 import { GatewayHub } from './hub.js';
 import { type DevGatewayOptions, resolveOptions } from './options.js';
-import { route } from './router.js';
+import { type RouterContext, route } from './router.js';
 import { SETTLED_STATES, snapshotTask } from './tasks.js';
 import type {
   DevGatewayEventName,
@@ -112,9 +113,10 @@ export async function createDevGateway(options?: DevGatewayOptions): Promise<Dev
     requests.push(entry);
     hub.events.emit('request', entry);
   };
+  const context: RouterContext = { hub, faults, record };
   const server = createServer((req, res) => {
     // A request that breaks mid-body (client gone) has nobody left to answer.
-    route({ hub, faults, record }, req, res).catch(() => res.destroy());
+    route(context, req, res).catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -125,7 +127,9 @@ export async function createDevGateway(options?: DevGatewayOptions): Promise<Dev
   });
   const { port } = server.address() as AddressInfo;
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
-  return new LoopbackGateway(`http://${host}:${port}`, server, hub, faults, requests);
+  const gateway = new LoopbackGateway(`http://${host}:${port}`, server, hub, faults, requests);
+  if (resolved.devApi) gateway.attachDevApi(context);
+  return gateway;
 }
 
 class LoopbackGateway implements DevGateway {
@@ -135,6 +139,7 @@ class LoopbackGateway implements DevGateway {
   readonly #hub: GatewayHub;
   readonly #faults: FaultBook;
   readonly #reaper: NodeJS.Timeout;
+  #dev: DevApi | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -150,6 +155,13 @@ class LoopbackGateway implements DevGateway {
     this.#hub = hub;
     this.#faults = faults;
     this.#reaper = setInterval(() => hub.reap(), hub.options.reaperIntervalMs);
+  }
+
+  /** Serves `/__dev__/…` through this gateway's own API. */
+  attachDevApi(context: RouterContext): void {
+    const { pingIntervalMs, maxBodyBytes } = this.#hub.options;
+    this.#dev = createDevApi(this, { pingIntervalMs, maxBodyBytes });
+    context.dev = this.#dev;
   }
 
   requestsTo(path: GatewayPath): RequestRecord[] {
@@ -264,6 +276,7 @@ class LoopbackGateway implements DevGateway {
   close(): Promise<void> {
     this.#closing ??= new Promise((resolve) => {
       clearInterval(this.#reaper);
+      this.#dev?.close();
       this.#hub.close();
       this.#server.close(() => resolve());
       // Keep-alive sockets of finished POSTs would otherwise hold close() up.

@@ -87,6 +87,13 @@ export interface DevGatewayOptions {
    * @default undefined (every registration is accepted)
    */
   registerPolicy?: (frame: RegisterFrame) => Refusal | undefined;
+  /**
+   * Serves the inspection and control API under `/__dev__/…` (submit, list and cancel tasks,
+   * revoke, disconnect, an SSE stream of gateway events). It has no authentication, so keep
+   * the gateway on loopback while it is on.
+   * @default true
+   */
+  devApi?: boolean;
 }
 
 /** Options with every default applied, resolved once by {@link resolveOptions}. */
@@ -130,6 +137,7 @@ export function resolveOptions(options: DevGatewayOptions = {}): ResolvedOptions
     maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
     capabilityPolicy: options.capabilityPolicy,
     registerPolicy: options.registerPolicy,
+    devApi: options.devApi ?? true,
   };
   for (const name of positive) {
     if (!Number.isInteger(resolved[name]) || resolved[name] < 1) {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayErrorCode } from '../protocol/frames.js';
+import { DEV_PREFIX, type DevApi } from './dev-api.js';
 import type { FaultBook } from './faults.js';
 import { handlePost } from './handlers.js';
 import { type Answer, bearerToken, errorAnswer, headersOf, readBody, send } from './http.js';
@@ -25,10 +26,13 @@ export interface RouterContext {
   faults: FaultBook;
   /** Called once per request, when it has been answered. */
   record: (entry: RequestRecord) => void;
+  /** Serves `/__dev__/…`; those requests skip faults and auth and are not recorded. */
+  dev?: DevApi;
 }
 
 /**
- * Routes one request. Order: route (404/405), body (413), then a scripted fault, then auth
+ * Routes one request. `/__dev__/…` goes to the dev API (no faults, no auth, not recorded).
+ * Otherwise the order is: route (404/405), body (413), then a scripted fault, then auth
  * (401), then the frame's own checks. Faults come before auth so a test can script a 401
  * whatever the token; the body is read first so the request log holds it even then.
  */
@@ -38,6 +42,9 @@ export async function route(
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://dev-gateway');
+  if (ctx.dev && (url.pathname === DEV_PREFIX || url.pathname.startsWith(`${DEV_PREFIX}/`))) {
+    return ctx.dev.handle(req, res, url);
+  }
   const path = toPath(/^\/neuron\/([^/]+)$/.exec(url.pathname)?.[1]);
   const base: Omit<RequestRecord, 'status'> = {
     method: req.method ?? 'GET',

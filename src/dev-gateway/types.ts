@@ -191,6 +191,11 @@ export interface FaultSpec {
   message?: string;
   /** Sent as the `Retry-After` header. */
   retryAfter?: string;
+  /**
+   * Answer with this JSON body instead of the error body (`null` sends the JSON `null`): a
+   * heartbeat answer with chosen `leases` / `lost`, or a 2xx whose body says nothing.
+   */
+  body?: unknown;
   /** How many requests in a row get it. @default 1 */
   times?: number;
 }

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Command } from 'commander';
+import { createDevGateway, type DevGateway } from '../../dev-gateway/index.js';
+import type { CommandContext } from '../context.js';
+import { logGatewayEvents } from '../dev-log.js';
+import { CliError, ExitCode, usage } from '../errors.js';
+import { type CliIo, out, useColour, warn } from '../io.js';
+import { createLineLogger, type LogFormat } from '../log.js';
+import { integer } from '../options.js';
+
+export interface DevOptions {
+  port: number;
+  host: string;
+  token?: string;
+  /** `false` with `--no-auth`. */
+  auth: boolean;
+  json?: boolean;
+}
+
+export function registerDev(program: Command, ctx: CommandContext): void {
+  program
+    .command('dev')
+    .description('run the reference gateway in the foreground and log what neurons do on it')
+    .option(
+      '--port <port>',
+      'port to listen on; 0 picks a free one',
+      integer('--port', 0, 65_535),
+      7777,
+    )
+    .option(
+      '--host <host>',
+      'interface to bind; keep it loopback unless you need otherwise',
+      '127.0.0.1',
+    )
+    .option('--token <token>', 'the bearer token neurons must send (default: a random one)')
+    .option('--no-auth', 'accept any token (loopback hosts only)')
+    .option('--json', 'log JSON lines (pino format) instead of text')
+    .addHelpText(
+      'after',
+      `
+It prints the lines a neuron needs (BIGBRAIN_GATEWAY_URL, BIGBRAIN_TOKEN), then one line per
+connection, registration, lease, progress update and outcome. Ctrl-C stops it.
+The /__dev__/… API it serves (used by inject, tasks, cancel…) has no authentication.`,
+    )
+    .action(async (options: DevOptions) => ctx.done(await dev(options, ctx.io)));
+}
+
+export async function dev(options: DevOptions, io: CliIo): Promise<number> {
+  const { host, port, json } = options;
+  const loopback = isLoopback(host);
+  if (options.token !== undefined && !options.auth) {
+    throw usage('--token and --no-auth contradict each other; pass one of them');
+  }
+  if (options.token === '') throw usage('--token must not be empty; omit it for a random one');
+  if (!options.auth && !loopback) {
+    throw usage(
+      `--no-auth is refused on a non-loopback host (${host}): anyone on the network could connect; pass --token instead`,
+    );
+  }
+  if (!loopback) {
+    warn(
+      io,
+      `listening on ${host}: the gateway and its unauthenticated /__dev__ API are reachable from other machines, over plain HTTP (no TLS)`,
+    );
+  }
+  const token = options.auth
+    ? (options.token ?? `dev-${randomBytes(12).toString('base64url')}`)
+    : undefined;
+  const gw = await start(host, port, token);
+  const format: LogFormat = json ? 'json' : useColour(io) ? 'pretty' : 'plain';
+  const logger = createLineLogger(format, io.stdout);
+  const env = { BIGBRAIN_GATEWAY_URL: gw.url, BIGBRAIN_TOKEN: token ?? 'any-token' };
+  if (json) {
+    logger.log('info', 'listening', { url: gw.url, auth: token ? 'token' : 'none', env });
+  } else {
+    banner(io, gw.url, env, token !== undefined);
+  }
+  const stopLogging = logGatewayEvents(gw, logger);
+  const signal = io.watchSignals?.();
+  await new Promise<void>((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  logger.log('info', 'stopping', { reason: 'signal' });
+  stopLogging();
+  await gw.close();
+  logger.log('info', 'stopped');
+  return ExitCode.OK;
+}
+
+async function start(host: string, port: number, token: string | undefined): Promise<DevGateway> {
+  try {
+    return await createDevGateway({
+      host,
+      port,
+      ...(token === undefined ? { acceptToken: () => true } : { token }),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new CliError(
+        ExitCode.ERROR,
+        `port ${port} on ${host} is in use (another \`neuron dev\`?); pick another with --port, or --port 0 for a free one`,
+      );
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw usage(
+        `cannot listen on --host ${host} (${code}); use an address of this machine, e.g. 127.0.0.1`,
+      );
+    }
+    if (code === 'EACCES') {
+      throw new CliError(
+        ExitCode.ERROR,
+        `not allowed to listen on port ${port} (EACCES); use a port above 1023`,
+      );
+    }
+    throw err;
+  }
+}
+
+function banner(io: CliIo, url: string, env: Record<string, string>, auth: boolean): void {
+  out(io, `neuron dev: reference gateway listening on ${url}`);
+  out(io, '');
+  for (const [name, value] of Object.entries(env)) out(io, `${name}=${value}`);
+  out(io, '');
+  if (!auth) out(io, '--no-auth: any bearer token is accepted.');
+  out(io, 'Give a neuron the lines above (and a BIGBRAIN_NEURON_ID of your choice), then e.g.');
+  out(io, `  npx neuron inject examples/echo --input '{"text":"hi"}' --wait --gateway ${url}`);
+  out(io, `Dev API (no auth): ${url}/__dev__/  ·  Ctrl-C to stop`);
+  out(io, '');
+}
+
+/** `localhost`, `127.x.x.x`, `::1`: only this machine can reach them. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return bare === '::1' || bare === '::ffff:127.0.0.1';
+}

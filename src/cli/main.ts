@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/** The `neuron` executable: `run()` wired to the process, its streams and its signals. */
+import { ExitCode } from './errors.js';
+import { run } from './run.js';
+
+let controller: AbortController | undefined;
+
+/** The first SIGINT/SIGTERM asks the command to stop; a second one exits at once. */
+function watchSignals(): AbortSignal {
+  if (controller) return controller.signal;
+  const ctl = new AbortController();
+  controller = ctl;
+  const onSignal = (): void => {
+    if (ctl.signal.aborted) process.exit(ExitCode.INTERRUPTED);
+    ctl.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return ctl.signal;
+}
+
+const code = await run(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  isTTY: process.stdout.isTTY === true,
+  watchSignals,
+});
+process.exitCode = code;
+// Everything the commands open is closed by now; should anything linger, do not hang on it.
+setTimeout(() => process.exit(code), 1_000).unref();

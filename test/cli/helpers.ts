@@ -1,0 +1,205 @@
+/**
+ * Drives the `neuron` CLI two ways: `cli()` calls `run()` in-process with captured output, and
+ * `spawnCli()` / `startDev()` run `src/cli/main.ts` as a child process, as a user would.
+ * Every child is killed by `killChildren()` (for `afterAll`) or, failing that, at exit.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Neuron } from '@holokai/neuron-sdk';
+import { run } from '../../src/cli/run.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  /** Handed out by `io.watchSignals`; abort it to play Ctrl-C. */
+  signal?: AbortSignal;
+  isTTY?: boolean;
+}
+
+/** Runs `neuron <argv>` in-process. */
+export async function cli(argv: string[], options: CliOptions = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const signal = options.signal ?? new AbortController().signal;
+  const code = await run(argv, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    env: options.env ?? {},
+    isTTY: options.isTTY ?? false,
+    watchSignals: () => signal,
+  });
+  return { code, stdout, stderr };
+}
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Kills every child still running and waits for them to go. */
+export async function killChildren(): Promise<void> {
+  await Promise.all(
+    [...children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+  children.clear();
+}
+
+export interface Child {
+  process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal's name) once the child has exited. */
+  exited: Promise<number | string>;
+  /** Resolves once stdout matches `pattern`; rejects if the child exits first. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+}
+
+/** Starts `node --import tsx src/cli/main.ts <argv>` in the repository root. */
+export function spawnCli(argv: string[], env: Record<string, string> = {}): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], {
+    cwd: ROOT,
+    env: { ...inheritedEnv(), NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  let wake = (): void => {};
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    wake();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      wake();
+      resolve(code ?? signal ?? -1);
+    });
+  });
+  return {
+    process: child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    waitForOutput: (pattern, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          wake = () => {};
+          reject(
+            new Error(`no ${pattern} in ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`),
+          );
+        }, timeoutMs);
+        wake = () => {
+          const match = pattern.exec(stdout);
+          if (!match && child.exitCode === null && child.signalCode === null) return;
+          clearTimeout(timer);
+          wake = () => {};
+          if (match) resolve(match);
+          else reject(new Error(`the child exited first; stdout: ${stdout}; stderr: ${stderr}`));
+        };
+        wake();
+      }),
+  };
+}
+
+/** The test's environment without the BIGBRAIN_* variables a developer may have set. */
+function inheritedEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('BIGBRAIN_')),
+  );
+}
+
+export interface DevChild extends Child {
+  url: string;
+  token: string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | string>;
+}
+
+/** `neuron dev --port 0 <args>` as a child; resolves once it printed its URL and token. */
+export async function startDev(args: string[] = []): Promise<DevChild> {
+  const child = spawnCli(['dev', '--port', '0', ...args]);
+  // `BIGBRAIN_GATEWAY_URL=…` lines, or with --json the `"BIGBRAIN_GATEWAY_URL":"…"` of a JSON line.
+  await child.waitForOutput(/Ctrl-C to stop|"msg":"listening"/);
+  const [, url] = await child.waitForOutput(/(?:^|")BIGBRAIN_GATEWAY_URL"?[=:]"?([^\s"]+)/m);
+  const [, token] = await child.waitForOutput(/(?:^|")BIGBRAIN_TOKEN"?[=:]"?([^\s"]+)/m);
+  return {
+    ...child,
+    url: url!,
+    token: token!,
+    stop: () => {
+      child.process.kill('SIGTERM');
+      return child.exited;
+    },
+  };
+}
+
+/** A port nothing listens on (it was free a moment ago). */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A real neuron, started and registered, serving `examples/echo` (echoes its input after one progress update) and
+ * `examples/fail` (fails terminally with code `NOPE`).
+ */
+export async function startNeuron(url: string, token: string, neuronId = 'cli-neuron-1') {
+  const neuron = createNeuron(url, token, neuronId);
+  // start() resolves once the neuron is serving; the registration completes on its stream.
+  const registered = new Promise<void>((resolve) =>
+    neuron.on('connection:registered', () => resolve()),
+  );
+  await neuron.start();
+  await registered;
+  return neuron;
+}
+
+/** The neuron of {@link startNeuron}, not started. */
+export function createNeuron(url: string, token: string, neuronId = 'cli-neuron-1'): Neuron {
+  const neuron = new Neuron({
+    gatewayUrl: url,
+    neuronId,
+    auth: () => token,
+    heartbeatIntervalMs: 200,
+    initialReconnectDelayMs: 20,
+    maxReconnectDelayMs: 200,
+  });
+  neuron.handle({ type: 'examples/echo', scope: 'any', concurrency: 4 }, async (input, ctx) => {
+    ctx.progress({ percent: 50, message: 'halfway' });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    return { echoed: input };
+  });
+  neuron.handle({ type: 'examples/fail', scope: 'any', concurrency: 1 }, (_input, ctx) =>
+    ctx.fail('this capability always fails', { code: 'NOPE' }),
+  );
+  return neuron;
+}
