@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/cli/demo/index.js';
 import { trackResources } from '../support/resources.js';
@@ -28,5 +29,23 @@ describe('the demo', () => {
     const { out, text } = capture(true);
     expect(await runDemo({ out })).toBe(0);
     expect(text()).toMatch(/\x1b\[2Kt-2 +long task with progress +demo\/steps +\[█{20}\] .*acked/);
+  });
+});
+
+describe('npm run demo', () => {
+  it('runs as a process and exits 0 within 20 s, having shown every outcome', async () => {
+    const started = Date.now();
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'demo'],
+        { timeout: 20_000 },
+        (_error, stdout) => resolve({ code: child.exitCode, stdout }),
+      );
+    });
+    expect(result.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.stdout).toContain('every task ended as expected');
+    expect(result.stdout).toMatch(/t-6\s+cancel\s+demo\/steps\s+cancelled/);
   });
 });
