@@ -379,11 +379,9 @@ export const neuronMachine = setup({
       }
     }),
     reportSessionLost: sendTo('connection', { type: 'session-lost' }),
-    reportAuthRejected: sendTo('connection', { type: 'auth-rejected' }),
   },
   guards: {
     sessionLost: ({ event }) => statusOf((event as { error?: unknown }).error) === 404,
-    unauthorized: ({ event }) => statusOf((event as { error?: unknown }).error) === 401,
     /** 400 `INVALID_FRAME`: "error event; never retried" (the next tick is a new heartbeat). */
     invalidFrame: ({ event }) => statusOf((event as { error?: unknown }).error) === 400,
   },
@@ -481,14 +479,14 @@ export const neuronMachine = setup({
                 },
               },
             },
+            /**
+             * Left on `connection.closed`: a registered connection only leaves `open` by reporting
+             * the close first, so a `connection.reconnecting` always finds heartbeats off.
+             */
             on: {
               initial: 'waiting',
               on: {
                 'connection.registered': { actions: ['recordSession', 'emitRegistered'] },
-                'connection.reconnecting': {
-                  target: 'off',
-                  actions: ['clearSession', 'emitReconnecting'],
-                },
               },
               states: {
                 waiting: {
@@ -502,16 +500,13 @@ export const neuronMachine = setup({
                       inFlight: inFlight(context.leases),
                     }),
                     onDone: { target: 'waiting', actions: 'applyHeartbeatAnswer' },
+                    // A second 401 is the transport's to escalate (`onAuthRejected`), which it
+                    // does before the POST rejects: the connection closes, and this invoke with it.
                     onError: [
                       {
                         guard: 'sessionLost',
                         target: '#neuron.active.heartbeat.off',
                         actions: 'reportSessionLost',
-                      },
-                      {
-                        guard: 'unauthorized',
-                        target: '#neuron.active.heartbeat.off',
-                        actions: 'reportAuthRejected',
                       },
                       { guard: 'invalidFrame', target: 'waiting', actions: 'emitError' },
                       { target: 'waiting' },
