@@ -7,7 +7,7 @@
  * that concern the connection (`registered`, `disconnect`) are forwarded by the neuron.
  */
 import { assign, fromPromise, sendParent, setup } from 'xstate';
-import { describe, gatewayCodeOf, statusOf, toError } from './shared.js';
+import { describe, gatewayCodeOf, retryAfterOf, statusOf, toError } from './shared.js';
 
 export interface ReconnectSettings {
   /** @default 500 */
@@ -115,8 +115,13 @@ export const connectionMachine = setup({
         error: toError((event as { error?: unknown }).error),
       }),
     ),
-    recordFailure: assign({
-      reason: ({ event }) => describe((event as { error?: unknown }).error),
+    /**
+     * Why the attempt failed; a `Retry-After` on the refusal (429/503 on the open or on register)
+     * sets the next delay, as it does for POSTs: a careful client does not come back sooner.
+     */
+    recordFailure: assign(({ context, event }) => {
+      const error = (event as { error?: unknown }).error;
+      return { reason: describe(error), hintMs: retryAfterOf(error) ?? context.hintMs };
     }),
     recordForbidden: assign({ forbidden: true }),
     recordSession: assign({

@@ -34,6 +34,7 @@ export {
   type HeartbeatOutput,
   type LeaseEntry,
   type LeasePhase,
+  leaseActorId,
   type NeuronContext,
   type NeuronEmitted,
   type NeuronEvent,

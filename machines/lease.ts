@@ -389,6 +389,9 @@ export const leaseMachine = setup({
     },
     acking: {
       initial: 'posting',
+      // "A lease named in `lost` is aborted at once … and no outcome is posted for it": an
+      // outcome still being posted or retried is dropped (heartbeats list it until it settles).
+      on: { lost: { target: '#lease.lost', actions: 'recordLost' } },
       states: {
         posting: {
           invoke: {
@@ -420,6 +423,9 @@ export const leaseMachine = setup({
     },
     nacking: {
       initial: 'posting',
+      // "A lease named in `lost` is aborted at once … and no outcome is posted for it": an
+      // outcome still being posted or retried is dropped (heartbeats list it until it settles).
+      on: { lost: { target: '#lease.lost', actions: 'recordLost' } },
       states: {
         posting: {
           invoke: {

@@ -23,7 +23,16 @@ import { type DrainRequest, drainMachine } from './drain.js';
 import { type LeaseNotification, leaseMachine, type Outcome, type Settlement } from './lease.js';
 import { SettledLeases } from './settled-leases.js';
 import { statusOf, toError } from './shared.js';
-import { admit, dequeue, enqueue, release, type SlotTable, setLimit, setServed } from './slots.js';
+import {
+  admit,
+  dequeue,
+  enqueue,
+  release,
+  type SlotTable,
+  setLimit,
+  setServed,
+  slotsOf,
+} from './slots.js';
 
 export interface NeuronMachineInput {
   /** Capability type → its concurrency limit. */
@@ -50,6 +59,10 @@ export interface LeaseEntry {
 export interface NeuronContext {
   settings: NeuronMachineInput;
   slots: SlotTable;
+  /**
+   * Updated in place, like `settled`: copying it on every lease event made each lease cost
+   * O(leases in flight), quadratic with thousands in flight (see README "Performance").
+   */
   leases: Record<string, LeaseEntry>;
   /** Settled leaseIds; a replayed `lease` for one of them is a duplicate. */
   settled: SettledLeases;
@@ -115,6 +128,32 @@ export interface HeartbeatOutput {
   answer: HeartbeatAnswer | undefined;
 }
 
+/** Child ids a leaseId must not take as it is: the neuron's own children, and the prefix below. */
+const RESERVED_CHILD_ID = /^(?:connection|drain)$|^#_|^lease:/;
+
+/**
+ * The id of a lease's actor among the neuron's children: the leaseId itself, unless the gateway
+ * sent one that would misbehave as a child id — `connection` or `drain` would shadow those
+ * actors, one starting with `#_` addresses another child (xstate's system-id syntax), and
+ * `constructor`, `__proto__`… name `Object.prototype` members. Those get a `lease:` prefix (and so
+ * does a leaseId that already starts with it, so two leases never share an actor).
+ */
+export function leaseActorId(leaseId: string): string {
+  return RESERVED_CHILD_ID.test(leaseId) || leaseId in Object.prototype
+    ? `lease:${leaseId}`
+    : leaseId;
+}
+
+/** `record[key] = value` that stays an own data property even for a key such as `__proto__`. */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
 /** Remember settled leaseIds for 10 to 20 minutes, to recognise replays. */
 const SETTLED_MEMORY_MS = 10 * 60_000;
 
@@ -156,7 +195,8 @@ export const neuronMachine = setup({
     acceptLease: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'lease') return;
       const { leaseId, capabilityType } = event;
-      const duplicate = leaseId in context.leases || context.settled.has(leaseId);
+      // `Object.hasOwn`, never `in`: a leaseId such as `constructor` is not a lease we hold.
+      const duplicate = Object.hasOwn(context.leases, leaseId) || context.settled.has(leaseId);
       q.emit({
         type: 'lease:received',
         leaseId,
@@ -166,7 +206,7 @@ export const neuronMachine = setup({
       });
       if (duplicate) return;
       const { receivedAt, ...frame } = event;
-      const served = context.slots[capabilityType]?.served === true;
+      const served = slotsOf(context.slots, capabilityType)?.served === true;
       let refusal: Outcome | undefined;
       if (context.refusing) {
         refusal = {
@@ -183,19 +223,14 @@ export const neuronMachine = setup({
           code: 'UNKNOWN_CAPABILITY',
         };
       }
-      q.assign({
-        leases: {
-          ...context.leases,
-          [leaseId]: {
-            capabilityType,
-            taskId: frame.task.taskId,
-            phase: 'validating',
-            startedAt: undefined,
-          },
-        },
+      setOwn(context.leases, leaseId, {
+        capabilityType,
+        taskId: frame.task.taskId,
+        phase: 'validating',
+        startedAt: undefined,
       });
       q.spawnChild('lease', {
-        id: leaseId,
+        id: leaseActorId(leaseId),
         input: {
           frame,
           receivedAt,
@@ -211,31 +246,28 @@ export const neuronMachine = setup({
       const entry = context.leases[event.leaseId];
       if (!entry) return;
       const queued = enqueue(context.slots, entry.capabilityType, event.leaseId);
-      const leases = { ...context.leases, [event.leaseId]: { ...entry, phase: 'queued' as const } };
-      startAdmitted(q, { ...context, slots: queued, leases }, entry.capabilityType);
+      entry.phase = 'queued';
+      startAdmitted(q, { ...context, slots: queued }, entry.capabilityType);
     }),
     releaseSlot: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'lease.slot-released') return;
       const entry = context.leases[event.leaseId];
       if (!entry) return;
       const slots = release(context.slots, entry.capabilityType);
-      const leases = {
-        ...context.leases,
-        [event.leaseId]: { ...entry, phase: 'reporting' as const },
-      };
-      startAdmitted(q, { ...context, slots, leases }, entry.capabilityType);
+      entry.phase = 'reporting';
+      startAdmitted(q, { ...context, slots }, entry.capabilityType);
     }),
     forgetLease: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'lease.settled') return;
-      const entry = context.leases[event.leaseId];
-      const { [event.leaseId]: _gone, ...leases } = context.leases;
       const { leaseId } = event;
+      const entry = Object.hasOwn(context.leases, leaseId) ? context.leases[leaseId] : undefined;
+      delete context.leases[leaseId];
       q(() => context.settled.add(leaseId, Date.now()));
       const slots = entry
         ? dequeue(context.slots, entry.capabilityType, event.leaseId)
         : context.slots;
-      q.assign({ leases, slots });
-      q(stopChild(event.leaseId));
+      q.assign({ slots });
+      q(stopChild(leaseActorId(event.leaseId)));
       q.emit({
         type: 'lease:settled',
         leaseId: event.leaseId,
@@ -245,14 +277,14 @@ export const neuronMachine = setup({
         outcome: event.outcome,
         durationMs: event.durationMs,
       });
-      if (context.refusing && Object.keys(leases).length === 0)
+      if (context.refusing && Object.keys(context.leases).length === 0)
         q.sendTo('drain', { type: 'leases.idle' });
     }),
     routeCancel: enqueueActions(({ context, event, enqueue: q }) => {
-      if (event.type !== 'cancel' || !(event.leaseId in context.leases)) return;
+      if (event.type !== 'cancel' || !Object.hasOwn(context.leases, event.leaseId)) return;
       q.assign(withdrawQueued(context, [event.leaseId]));
       q.sendTo(
-        event.leaseId,
+        leaseActorId(event.leaseId),
         event.reason === undefined ? { type: 'cancel' } : { type: 'cancel', reason: event.reason },
       );
     }),
@@ -263,7 +295,8 @@ export const neuronMachine = setup({
       );
       const { slots, leases } = withdrawQueued(context, ids);
       q.assign({ slots: setServed(slots, event.capabilityType, false), leases });
-      for (const leaseId of ids) q.sendTo(leaseId, { type: 'abort', reason: 'revoked' });
+      for (const leaseId of ids)
+        q.sendTo(leaseActorId(leaseId), { type: 'abort', reason: 'revoked' });
     }),
     recordRegistration: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'registered') return;
@@ -346,7 +379,7 @@ export const neuronMachine = setup({
       q.assign({ refusing: true });
       for (const [leaseId, entry] of Object.entries(context.leases)) {
         if (entry.phase === 'queued' || entry.phase === 'validating') {
-          q.sendTo(leaseId, { type: 'abort', reason: 'shutdown' });
+          q.sendTo(leaseActorId(leaseId), { type: 'abort', reason: 'shutdown' });
         }
       }
       if (Object.keys(context.leases).length === 0) q.sendTo('drain', { type: 'leases.idle' });
@@ -354,7 +387,7 @@ export const neuronMachine = setup({
     /** Drain step 3. */
     abortRunning: enqueueActions(({ context, enqueue: q }) => {
       for (const leaseId of Object.keys(context.leases))
-        q.sendTo(leaseId, { type: 'abort', reason: 'shutdown' });
+        q.sendTo(leaseActorId(leaseId), { type: 'abort', reason: 'shutdown' });
     }),
     stopConnection: sendTo('connection', { type: 'stop' }),
     applyHeartbeatAnswer: enqueueActions(({ context, event, enqueue: q }) => {
@@ -365,17 +398,17 @@ export const neuronMachine = setup({
         (output.answer?.leases ?? []).map((l) => [l.leaseId, Date.parse(l.expiresAt)]),
       );
       for (const leaseId of output.leaseIds) {
-        if (!(leaseId in context.leases)) continue;
+        if (!Object.hasOwn(context.leases, leaseId)) continue;
         const expiresAt = renewed.get(leaseId);
-        if (lost.has(leaseId)) q.sendTo(leaseId, { type: 'lost' });
+        if (lost.has(leaseId)) q.sendTo(leaseActorId(leaseId), { type: 'lost' });
         else if (expiresAt !== undefined && Number.isFinite(expiresAt))
-          q.sendTo(leaseId, { type: 'renewed', expiresAt });
+          q.sendTo(leaseActorId(leaseId), { type: 'renewed', expiresAt });
         else if (output.answer === undefined)
-          q.sendTo(leaseId, { type: 'heartbeat-accepted', sentAt: output.sentAt });
+          q.sendTo(leaseActorId(leaseId), { type: 'heartbeat-accepted', sentAt: output.sentAt });
       }
       for (const leaseId of lost) {
-        if (leaseId in context.leases && !output.leaseIds.includes(leaseId))
-          q.sendTo(leaseId, { type: 'lost' });
+        if (Object.hasOwn(context.leases, leaseId) && !output.leaseIds.includes(leaseId))
+          q.sendTo(leaseActorId(leaseId), { type: 'lost' });
       }
     }),
     reportSessionLost: sendTo('connection', { type: 'session-lost' }),
@@ -533,12 +566,12 @@ function withdrawQueued(
   leaseIds: string[],
 ): Pick<NeuronContext, 'slots' | 'leases'> {
   let slots = context.slots;
-  const leases = { ...context.leases };
+  const leases = context.leases;
   for (const id of leaseIds) {
     const entry = leases[id];
     if (entry?.phase !== 'queued') continue;
     slots = dequeue(slots, entry.capabilityType, id);
-    leases[id] = { ...entry, phase: 'reporting' };
+    setOwn(leases, id, { ...entry, phase: 'reporting' as const });
   }
   return { slots, leases };
 }
@@ -551,18 +584,20 @@ type AdmitQueue = {
 /** Commit `next` and start the leases its free slots admit (none while refusing). */
 function startAdmitted(q: AdmitQueue, next: NeuronContext, type: string): void {
   if (next.refusing) {
-    q.assign({ slots: next.slots, leases: next.leases });
+    q.assign({ slots: next.slots });
     return;
   }
   const { table, started } = admit(next.slots, type);
   const now = Date.now();
-  const leases = { ...next.leases };
   for (const id of started) {
-    const entry = leases[id];
-    if (entry) leases[id] = { ...entry, phase: 'running', startedAt: now };
+    const entry = Object.hasOwn(next.leases, id) ? next.leases[id] : undefined;
+    if (entry) {
+      entry.phase = 'running';
+      entry.startedAt = now;
+    }
   }
-  q.assign({ slots: table, leases });
-  for (const id of started) q.sendTo(id, { type: 'start' });
+  q.assign({ slots: table });
+  for (const id of started) q.sendTo(leaseActorId(id), { type: 'start' });
 }
 
 export type NeuronMachine = typeof neuronMachine;

@@ -5,16 +5,22 @@
  *   BIGBRAIN_NEURON_ID     stable per process or device (default `<example>-<hostname>`)
  *   BIGBRAIN_TOKEN         the bearer token, or
  *   BIGBRAIN_TOKEN_FILE    a file holding it, re-read on every request so it can be rotated
+ *   BIGBRAIN_INSPECT_URL   optional: send the neuron's actors to this Stately inspector relay
+ *                          (`npx neuron dev --inspect` prints one)
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import type { NeuronRunOptions } from '@holokai/neuron-sdk';
+import { createWebSocketInspector } from '@statelyai/inspect';
 
 export interface NeuronEnv {
   gatewayUrl: string;
   neuronId: string;
   /** Pass as `auth` to `new Neuron()`: the SDK calls it for every request. */
   auth: () => string | Promise<string>;
+  /** Pass as `inspect`: set when `BIGBRAIN_INSPECT_URL` is. */
+  inspect?: NeuronRunOptions['inspect'];
 }
 
 /** A missing or invalid variable; its message is one line, fit to print as is. */
@@ -34,7 +40,15 @@ export function parseEnv(example: string, vars: NodeJS.ProcessEnv = process.env)
     throw new EnvError(`BIGBRAIN_GATEWAY_URL is not a URL: ${JSON.stringify(gatewayUrl)}`);
   }
   const neuronId = vars.BIGBRAIN_NEURON_ID?.trim() || `${example}-${hostname()}`;
-  return { gatewayUrl, neuronId, auth: tokenSource(vars) };
+  const env: NeuronEnv = { gatewayUrl, neuronId, auth: tokenSource(vars) };
+  const inspectUrl = vars.BIGBRAIN_INSPECT_URL?.trim();
+  if (!inspectUrl) return env;
+  if (!/^wss?:\/\//.test(inspectUrl) || !URL.canParse(inspectUrl)) {
+    throw new EnvError(
+      `BIGBRAIN_INSPECT_URL must be a ws:// URL (\`npx neuron dev --inspect\` prints one), got ${JSON.stringify(inspectUrl)}`,
+    );
+  }
+  return { ...env, inspect: createWebSocketInspector({ url: inspectUrl }).inspect };
 }
 
 /** Like {@link parseEnv}, but prints the error on one line and exits 1: for a `main.ts`. */

@@ -101,7 +101,9 @@ function withFormats<A extends AnyAjv>(ajv: A): A {
  * returns nothing is acked with `output: null`.
  */
 export function compileJsonSchema(schema: JsonSchema, context: SchemaContext): Validator<unknown> {
+  checkSchemaLimits(schema, context);
   const validateFn = compileIsolated(schema, context);
+  probeRecursion(validateFn, context);
   return {
     jsonSchema: schema,
     validate(value) {
@@ -132,6 +134,59 @@ function compileIsolated(schema: JsonSchema, context: SchemaContext): ValidateFu
   } finally {
     if (typeof schema === 'object') ajv.removeSchema(schema);
     for (const key of Object.keys(ajv.refs)) if (!known.has(key)) ajv.removeSchema(key);
+  }
+}
+
+/** A JSON Schema whose JSON text is larger than this is refused at `handle()`. */
+export const MAX_SCHEMA_BYTES = 1024 * 1024;
+/** A JSON Schema nested deeper than this (objects and arrays) is refused at `handle()`. */
+export const MAX_SCHEMA_DEPTH = 128;
+
+function refuse(context: SchemaContext, why: string, cause?: unknown): ConfigError {
+  return new ConfigError(
+    'NEURON_ERR_SCHEMA_COMPILE',
+    `capability '${context.capabilityType}': the ${context.phase} JSON Schema ${why}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Pathological schemas fail at `handle()`, not at lease time: a schema that is not JSON (a cycle
+ * of objects), larger than `MAX_SCHEMA_BYTES` or deeper than `MAX_SCHEMA_DEPTH` would make ajv's
+ * compiler recurse or run for long.
+ */
+function checkSchemaLimits(schema: JsonSchema, context: SchemaContext): void {
+  // Depth first, without recursion: JSON.stringify itself would overflow on a deep schema, and
+  // loops on a circular one (which this walk reports as too deep).
+  const stack: Array<[unknown, number]> = [[schema, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > MAX_SCHEMA_DEPTH) {
+      throw refuse(context, `is nested deeper than ${MAX_SCHEMA_DEPTH} levels (or is circular)`);
+    }
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(schema);
+  } catch (error) {
+    throw refuse(context, 'is not JSON', error);
+  }
+  if (text !== undefined && Buffer.byteLength(text, 'utf8') > MAX_SCHEMA_BYTES) {
+    throw refuse(context, `is larger than ${MAX_SCHEMA_BYTES} bytes`);
+  }
+}
+
+/**
+ * A `$ref` cycle that consumes no data (`{ "$ref": "#" }`, or one under `anyOf`) compiles, then
+ * overflows the stack on every value. One validation of `null` at `handle()` finds it there.
+ */
+function probeRecursion(validateFn: ValidateFunction, context: SchemaContext): void {
+  try {
+    validateFn(null);
+  } catch (error) {
+    throw refuse(context, 'cannot validate anything (a $ref cycle that consumes no data?)', error);
   }
 }
 

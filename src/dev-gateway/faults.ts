@@ -38,6 +38,10 @@ export class FaultBook {
     if (!Number.isInteger(left) || left < 1) {
       throw new ConfigError('NEURON_ERR_INVALID_OPTIONS', 'dev gateway: times must be >= 1');
     }
+    const delay = spec.delayMs;
+    if (delay !== undefined && !(Number.isInteger(delay) && delay >= 0)) {
+      throw new ConfigError('NEURON_ERR_INVALID_OPTIONS', 'dev gateway: delayMs must be >= 0');
+    }
     const queue = this.#queues.get(path) ?? [];
     queue.push({ spec, left });
     this.#queues.set(path, queue);
@@ -50,20 +54,23 @@ export class FaultBook {
     if (!next) return undefined;
     next.left -= 1;
     if (next.left === 0) queue.shift();
-    const { status, code, message, retryAfter, body } = next.spec;
+    const { status, code, message, retryAfter, body, delayMs } = next.spec;
+    const delay = delayMs === undefined ? {} : { delayMs };
     if (body !== undefined) {
       return {
         status,
         body,
         ...(retryAfter !== undefined && { headers: { 'Retry-After': retryAfter } }),
+        ...delay,
       };
     }
-    return errorAnswer(
+    const answer = errorAnswer(
       status,
       code ?? defaultCode(path, status),
       message ?? 'injected fault',
       retryAfter === undefined ? undefined : { 'Retry-After': retryAfter },
     );
+    return { ...answer, ...delay };
   }
 
   clear(): void {

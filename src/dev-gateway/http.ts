@@ -9,6 +9,8 @@ export interface Answer {
   headers?: Record<string, string>;
   /** Runs once the answer is written (the `registered` frame follows the register 202). */
   afterSend?: () => void;
+  /** Hold the answer this long first (a `delayMs` fault: a slow or hung gateway). */
+  delayMs?: number;
 }
 
 export function errorAnswer(

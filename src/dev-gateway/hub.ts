@@ -47,7 +47,11 @@ export class GatewayHub {
 
   constructor(options: ResolvedOptions) {
     this.options = options;
-    this.book = new TaskBook(options.maxAttempts, (task) => this.#taskChanged(task));
+    this.book = new TaskBook(
+      options.maxAttempts,
+      (task) => this.#taskChanged(task),
+      options.leaseIdPrefix,
+    );
   }
 
   neuron(neuronId: string): NeuronEntry | undefined {
@@ -231,16 +235,40 @@ export class GatewayHub {
 
   #dispatch(): void {
     const now = Date.now();
-    for (const [, queue] of this.book.queues()) {
+    for (const [type, queue] of this.book.queues()) {
       // Leasing removes the task from the queue, so the index moves only past a task no
       // neuron can take now (another scope), which must not hold up the ones behind it.
-      for (let i = 0; i < queue.length; ) {
+      // Once a task finds no neuron, none will take a later one of the same `onBehalfOf` in
+      // this pass (leasing only fills slots): skipping them keeps a long queue linear.
+      const full = new Set<string | undefined>();
+      // And once no neuron has a free slot of the type at all, nothing more of it can go.
+      for (let i = 0; i < queue.length && this.#hasFreeSlot(type); ) {
         const task = queue[i]!;
-        const entry = this.#pick(task);
-        if (entry) this.#lease(task, entry, now);
-        else i += 1;
+        const entry = full.has(task.onBehalfOf) ? undefined : this.#pick(task);
+        if (entry) {
+          this.#lease(task, entry, now);
+        } else {
+          full.add(task.onBehalfOf);
+          i += 1;
+        }
       }
     }
+  }
+
+  /** Whether any dispatchable neuron serving `type` has a slot free, whatever its scope. */
+  #hasFreeSlot(type: string): boolean {
+    for (const entry of this.#neurons.values()) {
+      const cap = entry.capabilities.get(type);
+      if (
+        entry.dispatchable &&
+        cap &&
+        !cap.revoked &&
+        this.book.held(entry.neuronId, type) < cap.concurrency
+      ) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The least loaded dispatchable neuron serving the task's type and scope with a free slot. */

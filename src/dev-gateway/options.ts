@@ -88,6 +88,13 @@ export interface DevGatewayOptions {
    */
   registerPolicy?: (frame: RegisterFrame) => Refusal | undefined;
   /**
+   * Prefix of the lease ids this gateway issues (`l-1`, `l-2`…). Lease ids must never repeat for
+   * a neuron (it ignores a lease id it has already settled), so a gateway restarted in front of
+   * a neuron that outlived it needs a prefix of its own, e.g. `l-<boot time>-`.
+   * @default 'l-'
+   */
+  leaseIdPrefix?: string;
+  /**
    * Serves the inspection and control API under `/__dev__/…` (submit, list and cancel tasks,
    * revoke, disconnect, an SSE stream of gateway events). It has no authentication, so keep
    * the gateway on loopback while it is on.
@@ -138,6 +145,7 @@ export function resolveOptions(options: DevGatewayOptions = {}): ResolvedOptions
     capabilityPolicy: options.capabilityPolicy,
     registerPolicy: options.registerPolicy,
     devApi: options.devApi ?? true,
+    leaseIdPrefix: options.leaseIdPrefix ?? 'l-',
   };
   for (const name of positive) {
     if (!Number.isInteger(resolved[name]) || resolved[name] < 1) {
@@ -153,6 +161,9 @@ export function resolveOptions(options: DevGatewayOptions = {}): ResolvedOptions
   const hb = resolved.heartbeatIntervalMs;
   if (hb !== undefined && !(Number.isInteger(hb) && hb >= 1)) {
     throw invalid(`heartbeatIntervalMs must be an integer >= 1, got ${String(hb)}`);
+  }
+  if (typeof resolved.leaseIdPrefix !== 'string') {
+    throw invalid('leaseIdPrefix must be a string');
   }
   if (token !== undefined && token === '') {
     throw invalid('token must be a non-empty string (omit it to turn authentication off)');

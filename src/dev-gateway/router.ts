@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayErrorCode } from '../protocol/frames.js';
+import { isDashboardPath, serveDashboard } from './dashboard/index.js';
 import { DEV_PREFIX, type DevApi } from './dev-api.js';
 import type { FaultBook } from './faults.js';
 import { handlePost } from './handlers.js';
@@ -45,6 +46,8 @@ export async function route(
   if (ctx.dev && (url.pathname === DEV_PREFIX || url.pathname.startsWith(`${DEV_PREFIX}/`))) {
     return ctx.dev.handle(req, res, url);
   }
+  // The dashboard (`/`) comes with the dev API it reads from; like it, unrecorded and unauthenticated.
+  if (ctx.dev && isDashboardPath(url.pathname)) return serveDashboard(req, res, url);
   const path = toPath(/^\/neuron\/([^/]+)$/.exec(url.pathname)?.[1]);
   const base: Omit<RequestRecord, 'status'> = {
     method: req.method ?? 'GET',
@@ -54,6 +57,16 @@ export async function route(
     at: Date.now(),
   };
   const finish = (answer: Answer, extra: { neuronId?: string; body?: unknown } = {}): void => {
+    const { delayMs, ...now } = answer;
+    if (delayMs !== undefined && delayMs > 0) {
+      const timer = setTimeout(() => finish(now, extra), delayMs);
+      res.once('close', () => {
+        if (res.writableEnded) return;
+        clearTimeout(timer);
+        ctx.record({ ...base, ...extra, status: answer.status, abandoned: true });
+      });
+      return;
+    }
     send(res, answer);
     ctx.record({ ...base, ...extra, status: answer.status });
     answer.afterSend?.();

@@ -37,14 +37,22 @@ export class TaskBook {
   /** Every lease ever issued, so a late ack can be told 409 (reassigned) from 410 (gone). */
   readonly #leases = new Map<string, LeaseRecord>();
   readonly #active = new Map<string, LeaseRecord>();
+  /** Active leases per neuron and type (`held()` is asked on every dispatch, and must be O(1)). */
+  readonly #heldCounts = new Map<string, number>();
   readonly #defaultMaxAttempts: number;
   readonly #onChange: (task: TaskRecord) => void;
+  readonly #leaseIdPrefix: string;
   #taskSeq = 0;
   #leaseSeq = 0;
 
-  constructor(defaultMaxAttempts: number, onChange: (task: TaskRecord) => void) {
+  constructor(
+    defaultMaxAttempts: number,
+    onChange: (task: TaskRecord) => void,
+    leaseIdPrefix = 'l-',
+  ) {
     this.#defaultMaxAttempts = defaultMaxAttempts;
     this.#onChange = onChange;
+    this.#leaseIdPrefix = leaseIdPrefix;
   }
 
   submit(spec: TaskSpec, now: number): TaskRecord {
@@ -93,7 +101,7 @@ export class TaskBook {
     this.#leaseSeq += 1;
     task.attempts += 1;
     const lease: LeaseRecord = {
-      leaseId: `l-${this.#leaseSeq}`,
+      leaseId: `${this.#leaseIdPrefix}${this.#leaseSeq}`,
       taskId: task.taskId,
       neuronId,
       capabilityType: task.capabilityType,
@@ -104,6 +112,7 @@ export class TaskBook {
     };
     this.#leases.set(lease.leaseId, lease);
     this.#active.set(lease.leaseId, lease);
+    this.#countHeld(lease, 1);
     task.history.push(lease);
     task.state = 'leased';
     task.leaseId = lease.leaseId;
@@ -128,6 +137,9 @@ export class TaskBook {
 
   /** Active leases held by `neuronId`, of `capabilityType` when given. */
   held(neuronId: string, capabilityType?: string): number {
+    if (capabilityType !== undefined) {
+      return this.#heldCounts.get(heldKey(neuronId, capabilityType)) ?? 0;
+    }
     let count = 0;
     for (const lease of this.#active.values()) {
       if (lease.neuronId !== neuronId) continue;
@@ -223,12 +235,20 @@ export class TaskBook {
     lease.end = end;
     lease.endedAt = now;
     if (outcome) lease.outcome = outcome;
-    this.#active.delete(lease.leaseId);
+    if (this.#active.delete(lease.leaseId)) this.#countHeld(lease, -1);
     return this.#taskOf(lease);
   }
 
+  #countHeld(lease: LeaseRecord, delta: 1 | -1): void {
+    const key = heldKey(lease.neuronId, lease.capabilityType);
+    const count = (this.#heldCounts.get(key) ?? 0) + delta;
+    if (count === 0) this.#heldCounts.delete(key);
+    else this.#heldCounts.set(key, count);
+  }
+
   #settle(task: TaskRecord, state: TaskState, outcome: TaskOutcome, now: number): void {
-    this.#dequeue(task);
+    // Only a pending task is queued: scanning a long queue for every settled lease is O(n).
+    if (task.state === 'pending') this.#dequeue(task);
     task.state = state;
     task.outcome = outcome;
     task.settledAt = now;
@@ -246,7 +266,9 @@ export class TaskBook {
   #dequeue(task: TaskRecord): void {
     const queue = this.#queues.get(task.capabilityType);
     const index = queue?.indexOf(task) ?? -1;
-    if (index >= 0) queue!.splice(index, 1);
+    // The head is the usual case: shift() is O(1) where splice() moves the whole queue.
+    if (index === 0) queue!.shift();
+    else if (index > 0) queue!.splice(index, 1);
   }
 
   #taskOf(lease: LeaseRecord): TaskRecord {
@@ -258,4 +280,8 @@ export class TaskBook {
     while (this.#tasks.has(`t-${this.#taskSeq}`));
     return `t-${this.#taskSeq}`;
   }
+}
+
+function heldKey(neuronId: string, capabilityType: string): string {
+  return `${neuronId}\n${capabilityType}`;
 }

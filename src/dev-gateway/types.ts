@@ -141,8 +141,10 @@ export interface RequestRecord {
   headers: Record<string, string>;
   /** The parsed JSON body, when it was JSON. */
   body?: unknown;
-  /** The status answered. */
+  /** The status answered (for an abandoned request: the status it would have got). */
   status: number;
+  /** The client went away before a delayed answer (`delayMs` fault) was sent. */
+  abandoned?: true;
   /** When it arrived (epoch ms). */
   at: number;
 }
@@ -198,6 +200,12 @@ export interface FaultSpec {
   body?: unknown;
   /** How many requests in a row get it. @default 1 */
   times?: number;
+  /**
+   * Hold the answer this long before sending it: a slow or hung gateway. A request whose client
+   * gives up first is recorded then, with `abandoned: true`.
+   * @default 0
+   */
+  delayMs?: number;
 }
 
 /** Options of the waiting helpers. */

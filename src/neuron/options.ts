@@ -37,7 +37,7 @@ export interface NeuronOptionsWithHttp extends NeuronCommonOptions {
   dispatcher?: Dispatcher;
   /** Frames larger than this are rejected. @default 16 MiB */
   maxFrameBytes?: number;
-  /** Per-request timeout of POSTs. @default 10_000 */
+  /** Per-request timeout of POSTs and the stream open; also bounds each `auth` call. @default 10_000 */
   requestTimeoutMs?: number;
   /** Allow `http://` to a host that is not loopback. @default false */
   allowInsecure?: boolean;

@@ -26,13 +26,38 @@ export interface RunHandlerDeps {
   postProgress: (leaseId: string, taskId: string, update: ProgressUpdate) => Promise<void>;
 }
 
+/**
+ * The nack reason for what a handler threw. Total: whatever was thrown (a revoked Proxy, an
+ * object whose `toString` throws, an Error whose `message` getter throws) gives a string.
+ */
 function describeThrown(thrown: unknown): string {
-  if (thrown instanceof Error) return thrown.message || thrown.name;
-  if (typeof thrown === 'string') return thrown;
   try {
-    return `non-Error thrown: ${JSON.stringify(thrown)}`.slice(0, 500);
+    if (thrown instanceof Error) return String(thrown.message || thrown.name);
+    if (typeof thrown === 'string') return thrown;
+    try {
+      return `non-Error thrown: ${JSON.stringify(thrown)}`.slice(0, 500);
+    } catch {
+      return `non-Error thrown: ${String(thrown)}`.slice(0, 500);
+    }
   } catch {
-    return `non-Error thrown: ${String(thrown)}`.slice(0, 500);
+    return 'the handler threw a value that cannot be described';
+  }
+}
+
+/**
+ * `classifyOutput`, total: an output whose validation or serialization throws (a getter or a
+ * `toJSON` that throws, a revoked Proxy, a zod transform that throws) cannot be acked.
+ */
+function classifyReturned(capability: ResolvedCapability, returned: unknown): Outcome {
+  try {
+    return classifyOutput(capability, returned);
+  } catch (error) {
+    return {
+      kind: 'nack',
+      nack: 'terminal',
+      reason: `checking the handler's output threw: ${describeThrown(error)}`,
+      code: 'OUTPUT_NOT_SERIALIZABLE',
+    };
   }
 }
 
@@ -120,7 +145,7 @@ export function createRunHandler(deps: RunHandlerDeps) {
           .then(
             (returned) => {
               const failed = failure();
-              settle(failed ? terminal(failed) : classifyOutput(entry.capability, returned));
+              settle(failed ? terminal(failed) : classifyReturned(entry.capability, returned));
             },
             (thrown: unknown) => {
               const failed = failure();
@@ -130,6 +155,14 @@ export function createRunHandler(deps: RunHandlerDeps) {
                   : { kind: 'nack', nack: 'retryable', reason: describeThrown(thrown) },
               );
             },
+          )
+          // Last resort, never expected: a lease must not hang on a classification bug.
+          .catch((error: unknown) =>
+            settle({
+              kind: 'nack',
+              nack: 'retryable',
+              reason: `the handler's result could not be classified: ${describeThrown(error)}`,
+            }),
           );
       }
 

@@ -1,6 +1,6 @@
 import type { Actor, AnyActorRef } from 'xstate';
 import type { LeaseContext } from '../../machines/lease.js';
-import type { NeuronMachine } from '../../machines/neuron.js';
+import { leaseActorId, type NeuronMachine } from '../../machines/neuron.js';
 import type { HandlerEntry } from './run-handler.js';
 
 /** The neuron's lifecycle, as one string (Temporal's `getState()` style). */
@@ -71,7 +71,7 @@ export function takeSnapshot(
   const connectionContext = connectionSnap?.context as { attempt?: number } | undefined;
   const leases: LeaseSnapshot[] = [];
   for (const leaseId of Object.keys(context.leases)) {
-    const child = children[leaseId]?.getSnapshot();
+    const child = children[leaseActorId(leaseId)]?.getSnapshot();
     const lease = child?.context as LeaseContext | undefined;
     if (!child || !lease) continue;
     leases.push({

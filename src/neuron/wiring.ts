@@ -40,8 +40,12 @@ export function wireTransport(deps: WiringDeps): void {
   const { actor, logger } = deps;
   // Callbacks can trail the neuron's stop by a tick; a stopped actor takes no more events.
   const active = (): boolean => actor.getSnapshot().status === 'active';
+  // The connection stops (step 4 of `stop()`) while the neuron is still closing the transport:
+  // a late `onClose` or second 401 then has no connection to go to.
   const toConnection = (event: ConnectionEvent): void => {
-    if (active()) actor.getSnapshot().children.connection?.send(event);
+    if (!active()) return;
+    const connection = actor.getSnapshot().children.connection;
+    if (connection?.getSnapshot().status === 'active') connection.send(event);
   };
   let lastActivity = 0;
   const throttleMs = Math.min(ACTIVITY_THROTTLE_MS, deps.idleTimeoutMs / 4);

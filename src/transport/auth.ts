@@ -11,12 +11,25 @@ import type { AuthCallback } from './types.js';
  */
 const HEADER_SAFE_TOKEN = /^[\x21-\x7e]+$/;
 
-/** Calls `auth` once and returns the `Authorization` value. No message ever quotes the token. */
-export async function authorizationHeader(auth: AuthCallback): Promise<string> {
+/** Bounds on one `auth` call. */
+export interface AuthLimits {
+  /** A callback that has not returned by then fails the request. */
+  timeoutMs: number;
+  /** Abandons the wait (the stream is being stopped). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls `auth` once and returns the `Authorization` value. No message ever quotes the token.
+ * The wait is bounded: a callback stuck on a vault or a token endpoint must not hold up the
+ * heartbeat, an outcome or `stop()` for longer than `timeoutMs` (its late answer is ignored).
+ */
+export async function authorizationHeader(auth: AuthCallback, limits: AuthLimits): Promise<string> {
   let token: unknown;
   try {
-    token = await auth();
+    token = await bounded(auth, limits);
   } catch (err) {
+    if (err instanceof AuthCallbackError) throw err;
     throw new AuthCallbackError('the auth callback threw (see cause)', err);
   }
   if (typeof token !== 'string' || token === '') {
@@ -29,6 +42,39 @@ export async function authorizationHeader(auth: AuthCallback): Promise<string> {
     );
   }
   return `Bearer ${token}`;
+}
+
+/** `auth()`, rejected with an `AuthCallbackError` past the deadline or on abort. */
+function bounded(auth: AuthCallback, { timeoutMs, signal }: AuthLimits): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (): void => {
+      finish();
+      reject(new AuthCallbackError('the auth call was abandoned: the request was cancelled'));
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new AuthCallbackError(`the auth callback did not return within ${timeoutMs} ms`));
+    }, timeoutMs);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // A sync throw becomes a rejection, like an async one.
+    Promise.resolve()
+      .then(auth)
+      .then(
+        (token) => {
+          finish();
+          resolve(token);
+        },
+        (err: unknown) => {
+          finish();
+          reject(err);
+        },
+      );
+  });
 }
 
 function describeType(value: unknown): string {

@@ -15,8 +15,14 @@ export function gatewayStatusError(init: {
   status: number;
   body: string;
   retryAfter: string | undefined;
+  /**
+   * The `Authorization` value the request carried. A gateway that echoes the token back ("token
+   * sk-… is revoked") must not put it into an error message, an event or a log line.
+   */
+  authorization?: string;
 }): GatewayStatusError {
-  const { code, message } = readErrorBody(init.body);
+  const token = init.authorization?.replace(/^Bearer /, '');
+  const { code, message } = readErrorBody(init.body, token || undefined);
   return new GatewayStatusError({
     status: init.status,
     path: init.path,
@@ -27,7 +33,10 @@ export function gatewayStatusError(init: {
 }
 
 /** Whatever of `{ error: { code, message } }` the body has; a body of another shape gives nothing. */
-function readErrorBody(body: string): { code?: string; message?: string } {
+function readErrorBody(
+  body: string,
+  token: string | undefined,
+): { code?: string; message?: string } {
   let parsed: unknown;
   try {
     parsed = parseJsonSafely(body);
@@ -36,11 +45,15 @@ function readErrorBody(body: string): { code?: string; message?: string } {
   }
   const error = isRecord(parsed) ? parsed.error : undefined;
   if (!isRecord(error)) return {};
+  const clean = (text: string, max: number): string =>
+    cap(token === undefined ? text : text.replaceAll(token, REDACTED), max);
   return {
-    code: typeof error.code === 'string' ? cap(error.code, MAX_CODE) : undefined,
-    message: typeof error.message === 'string' ? cap(error.message, MAX_MESSAGE) : undefined,
+    code: typeof error.code === 'string' ? clean(error.code, MAX_CODE) : undefined,
+    message: typeof error.message === 'string' ? clean(error.message, MAX_MESSAGE) : undefined,
   };
 }
+
+const REDACTED = '[redacted]';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

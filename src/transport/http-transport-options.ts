@@ -29,7 +29,11 @@ export interface HttpTransportOptions {
   dispatcher?: Dispatcher;
   /** Largest frame accepted on the stream, in UTF-8 bytes. @default 16 MiB */
   maxFrameBytes?: number;
-  /** Per-request deadline (answer headers and body) for POSTs and the stream open. @default 10000 */
+  /**
+   * Per-request deadline (answer headers and body) for POSTs and the stream open. Each `auth`
+   * call is bounded by it too, separately: a callback still running then fails that request.
+   * @default 10000
+   */
   requestTimeoutMs?: number;
   /** Allow `http://` to a host that is not loopback (the token then travels in clear). @default false */
   allowInsecure?: boolean;

@@ -3,6 +3,7 @@
  * stream when asked and reports what happens to it; reconnecting, backoff and the idle timeout
  * belong to the neuron's connection machine, which reads `reconnectPolicy`.
  */
+import { setMaxListeners } from 'node:events';
 import { Agent } from 'undici';
 import { BadStreamError, NeuronError } from '../errors.js';
 import { childLogger, type NeuronLogger } from '../logger.js';
@@ -48,8 +49,12 @@ export class HttpTransport implements Transport {
   /** Across opens: "`Last-Event-ID` … the `id` of the last event received on the previous stream". */
   #lastEventId: string | undefined;
   #closing: Promise<void> | undefined;
+  /** Fired by `close()`: POSTs (and their `auth` calls) still in flight are abandoned. */
+  readonly #closed = new AbortController();
 
   constructor(options: HttpTransportOptions) {
+    // Every POST in flight listens on it (and stops listening when answered): no limit applies.
+    setMaxListeners(0, this.#closed.signal);
     this.#options = resolveHttpTransportOptions(options);
     const { fetch, dispatcher, logger, maxFrameBytes } = this.#options;
     this.#log = childLogger(logger, { component: 'http-transport' });
@@ -142,27 +147,34 @@ export class HttpTransport implements Transport {
     const { base, requestTimeoutMs } = this.#options;
     const ctx = {
       client: this.#client,
-      authorize: () => this.#authorize(),
+      authorize: () => this.#authorize(this.#closed.signal),
       requestTimeoutMs,
       logger: this.#log,
       onAuthRejected: () => this.#emit('onAuthRejected'),
+      signal: this.#closed.signal,
     };
     return postFrame(ctx, `${base}neuron/${path}`, path, frame);
   }
 
   /**
-   * `stop()`, then closes the transport's own Agent once its in-flight POSTs have finished, so
-   * no socket or timer of the transport outlives it. Idempotent; later calls get the same promise.
+   * `stop()`, abandons the POSTs still in flight (they reject with a `NetworkError`), then closes
+   * the transport's own Agent, so no socket or timer of the transport outlives it. The neuron
+   * calls it as the drain's last step, when every outcome has been answered or given up on: a
+   * hung gateway must not hold `stop()` for another `requestTimeoutMs`. Idempotent; later calls
+   * get the same promise.
    */
   close(): Promise<void> {
-    this.#closing ??= this.stop().then(() => this.#agent?.close());
+    this.#closing ??= this.stop().then(() => {
+      this.#closed.abort();
+      return this.#agent?.close();
+    });
     return this.#closing;
   }
 
   async #open(controller: AbortController): Promise<HttpResponse> {
     const { base, neuronId, requestTimeoutMs } = this.#options;
     const headers: Record<string, string> = {
-      authorization: await this.#authorize(),
+      authorization: await this.#authorize(controller.signal),
       accept: 'text/event-stream',
       'user-agent': USER_AGENT,
     };
@@ -177,7 +189,13 @@ export class HttpTransport implements Transport {
         if (res.status !== 200) {
           const body = await res.text();
           const retryAfter = res.header('retry-after');
-          throw gatewayStatusError({ path: 'events', status: res.status, body, retryAfter });
+          throw gatewayStatusError({
+            path: 'events',
+            status: res.status,
+            body,
+            retryAfter,
+            authorization: headers.authorization,
+          });
         }
         const type = res.header('content-type');
         if (mediaType(type) !== 'text/event-stream') {
@@ -193,12 +211,17 @@ export class HttpTransport implements Transport {
   /**
    * The `Authorization` value from a fresh `auth` call. A failing callback is the user's to
    * fix, so besides failing the request it is reported (`onError`): the connection would
-   * otherwise only back off, silently. Its messages never quote the token.
+   * otherwise only back off, silently. Its messages never quote the token. The call may take
+   * up to `requestTimeoutMs` (then it fails the request like a throw); `signal` (the stream's
+   * controller) abandons it at once when `stop()` is called, without an error event.
    */
-  async #authorize(): Promise<string> {
+  async #authorize(signal?: AbortSignal): Promise<string> {
+    const timeoutMs = this.#options.requestTimeoutMs;
     try {
-      return await authorizationHeader(this.#options.auth);
+      const limits = signal ? { timeoutMs, signal } : { timeoutMs };
+      return await authorizationHeader(this.#options.auth, limits);
     } catch (err) {
+      if (signal?.aborted) throw err;
       this.#emit('onError', err instanceof Error ? err : new Error(String(err)));
       throw err;
     }

@@ -19,6 +19,8 @@ export interface PostContext {
   logger: NeuronLogger;
   /** A second consecutive 401: the connection must back off and reconnect. */
   onAuthRejected?: () => void;
+  /** Aborts the request in flight (the transport is closing): it rejects with a `NetworkError`. */
+  signal?: AbortSignal;
 }
 
 /** Resolves with the 2xx answer's JSON body, or `undefined` when it is empty or not JSON. */
@@ -38,22 +40,36 @@ export async function postFrame(
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
     };
-    const answer = await exchange(
-      ctx.client,
-      { method: 'POST', url, headers, body },
-      { path, timeoutMs: ctx.requestTimeoutMs, controller: new AbortController() },
-      // Reading the whole body, whatever the status, hands the socket back to the pool.
-      async (res) => ({
-        status: res.status,
-        text: await res.text(),
-        retryAfter: res.header('retry-after'),
-      }),
-    );
+    const controller = new AbortController();
+    const abandon = (): void => controller.abort();
+    if (ctx.signal?.aborted) abandon();
+    ctx.signal?.addEventListener('abort', abandon, { once: true });
+    let answer: { status: number; text: string; retryAfter: string | undefined };
+    try {
+      answer = await exchange(
+        ctx.client,
+        { method: 'POST', url, headers, body },
+        { path, timeoutMs: ctx.requestTimeoutMs, controller },
+        // Reading the whole body, whatever the status, hands the socket back to the pool.
+        async (res) => ({
+          status: res.status,
+          text: await res.text(),
+          retryAfter: res.header('retry-after'),
+        }),
+      );
+    } finally {
+      ctx.signal?.removeEventListener('abort', abandon);
+    }
     ctx.logger.debug({ path, status: answer.status, attempt }, 'POST answered');
     if (answer.status === 401 && attempt === 1) continue;
     if (answer.status === 401) ctx.onAuthRejected?.();
     if (answer.status >= 200 && answer.status < 300) return parseAnswer(answer.text);
-    throw gatewayStatusError({ path, ...answer, body: answer.text });
+    throw gatewayStatusError({
+      path,
+      ...answer,
+      body: answer.text,
+      authorization: headers.authorization,
+    });
   }
 }
 

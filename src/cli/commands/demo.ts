@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { inspectorHelp, inspectPort, startInspector } from '../inspect-option.js';
+import { out } from '../io.js';
 
 export interface DemoCommandOptions {
   plain?: boolean;
+  /** `--inspect [port]`: `true` for a free port. */
+  inspect?: boolean | number;
 }
 
 export function registerDemo(program: Command, ctx: CommandContext): void {
@@ -10,9 +14,55 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
     .command('demo')
     .description('run a gateway and a neuron in-process and show every task outcome live')
     .option('--plain', 'plain log lines, even on a terminal')
+    .option(
+      '--inspect [port]',
+      "send the neuron's actors to a Stately inspector relay on 127.0.0.1 (default: a free port), kept up until Ctrl-C",
+      inspectPort,
+    )
     .action(async (options: DemoCommandOptions) => {
       // Loaded on use: the other commands do not pay for the demo's modules.
       const { runDemo } = await import('../demo/index.js');
-      ctx.done(await runDemo({ plain: options.plain === true }));
+      const plain = options.plain === true;
+      if (options.inspect === undefined) return ctx.done(await runDemo({ plain }));
+      const port = options.inspect === true ? 0 : Number(options.inspect);
+      ctx.done(await inspectDemo(ctx, port, plain));
     });
+}
+
+/**
+ * The demo with its neuron's actors sent to a local relay, which stays up (replaying what it got
+ * to a page opened late) until Ctrl-C.
+ */
+async function inspectDemo(ctx: CommandContext, port: number, plain: boolean): Promise<number> {
+  const [{ runDemo }, { createWebSocketInspector }] = await Promise.all([
+    import('../demo/index.js'),
+    import('@statelyai/inspect'),
+  ]);
+  const { io } = ctx;
+  const server = await startInspector(port);
+  const inspector = createWebSocketInspector({ url: server.wsUrl, maxDeferredEvents: 5_000 });
+  try {
+    for (const line of inspectorHelp(server)) out(io, line);
+    out(io, '');
+    const write = (text: string): boolean => {
+      io.stdout(text);
+      return true;
+    };
+    const code = await runDemo({
+      plain,
+      inspect: inspector.inspect,
+      out: { write, isTTY: io.isTTY === true },
+    });
+    // The inspector hands events over on a later tick: let the last ones go before closing.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const signal = io.watchSignals?.();
+    if (signal && !signal.aborted) {
+      out(io, `\nthe inspector keeps its events at ${server.pageUrl} · Ctrl-C to stop`);
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    }
+    return code;
+  } finally {
+    inspector.stop();
+    await server.close();
+  }
 }

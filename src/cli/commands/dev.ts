@@ -5,6 +5,14 @@ import { createDevGateway, type DevGateway } from '../../dev-gateway/index.js';
 import type { CommandContext } from '../context.js';
 import { logGatewayEvents } from '../dev-log.js';
 import { CliError, ExitCode, usage } from '../errors.js';
+import {
+  DEV_INSPECT_PORT,
+  INSPECT_URL_VAR,
+  inspectorHelp,
+  inspectPort,
+  startInspector,
+} from '../inspect-option.js';
+import type { InspectorServer } from '../inspector-server.js';
 import { type CliIo, out, useColour, warn } from '../io.js';
 import { createLineLogger, type LogFormat } from '../log.js';
 import { integer } from '../options.js';
@@ -16,6 +24,8 @@ export interface DevOptions {
   /** `false` with `--no-auth`. */
   auth: boolean;
   json?: boolean;
+  /** `--inspect [port]`: `true` for the default port. */
+  inspect?: boolean | number;
 }
 
 export function registerDev(program: Command, ctx: CommandContext): void {
@@ -36,11 +46,19 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     .option('--token <token>', 'the bearer token neurons must send (default: a random one)')
     .option('--no-auth', 'accept any token (loopback hosts only)')
     .option('--json', 'log JSON lines (pino format) instead of text')
+    .option(
+      '--inspect [port]',
+      `also run a Stately inspector relay on 127.0.0.1 (default port ${DEV_INSPECT_PORT}; 0 picks a free one)`,
+      inspectPort,
+    )
     .addHelpText(
       'after',
       `
 It prints the lines a neuron needs (BIGBRAIN_GATEWAY_URL, BIGBRAIN_TOKEN), then one line per
 connection, registration, lease, progress update and outcome. Ctrl-C stops it.
+Open the gateway's URL in a browser for a live dashboard of neurons, tasks and leases.
+With --inspect, neurons that send their actors to the relay (${INSPECT_URL_VAR}) show in the
+Stately inspector and report their own lease states to the dashboard.
 The /__dev__/… API it serves (used by inject, tasks, cancel…) has no authentication.`,
     )
     .action(async (options: DevOptions) => ctx.done(await dev(options, ctx.io)));
@@ -68,13 +86,28 @@ export async function dev(options: DevOptions, io: CliIo): Promise<number> {
     ? (options.token ?? `dev-${randomBytes(12).toString('base64url')}`)
     : undefined;
   const gw = await start(host, port, token);
+  let inspector: InspectorServer | undefined;
+  if (options.inspect !== undefined) {
+    const inspectAt = options.inspect === true ? DEV_INSPECT_PORT : Number(options.inspect);
+    inspector = await startInspector(inspectAt).catch(async (err: unknown) => {
+      await gw.close();
+      throw err;
+    });
+  }
+  const dashboard = `${gw.url}/${inspector ? `?inspect=${inspector.wsUrl}` : ''}`;
   const format: LogFormat = json ? 'json' : useColour(io) ? 'pretty' : 'plain';
   const logger = createLineLogger(format, io.stdout);
   const env = { BIGBRAIN_GATEWAY_URL: gw.url, BIGBRAIN_TOKEN: token ?? 'any-token' };
   if (json) {
-    logger.log('info', 'listening', { url: gw.url, auth: token ? 'token' : 'none', env });
+    logger.log('info', 'listening', {
+      url: gw.url,
+      auth: token ? 'token' : 'none',
+      env,
+      dashboard,
+      ...(inspector && { inspector: { page: inspector.pageUrl, url: inspector.wsUrl } }),
+    });
   } else {
-    banner(io, gw.url, env, token !== undefined);
+    banner(io, gw.url, env, token !== undefined, dashboard, inspector);
   }
   const stopLogging = logGatewayEvents(gw, logger);
   const signal = io.watchSignals?.();
@@ -86,6 +119,7 @@ export async function dev(options: DevOptions, io: CliIo): Promise<number> {
   logger.log('info', 'stopping', { reason: 'signal' });
   stopLogging();
   await gw.close();
+  await inspector?.close();
   logger.log('info', 'stopped');
   return ExitCode.OK;
 }
@@ -120,7 +154,14 @@ async function start(host: string, port: number, token: string | undefined): Pro
   }
 }
 
-function banner(io: CliIo, url: string, env: Record<string, string>, auth: boolean): void {
+function banner(
+  io: CliIo,
+  url: string,
+  env: Record<string, string>,
+  auth: boolean,
+  dashboard: string,
+  inspector: InspectorServer | undefined,
+): void {
   out(io, `neuron dev: reference gateway listening on ${url}`);
   out(io, '');
   for (const [name, value] of Object.entries(env)) out(io, `${name}=${value}`);
@@ -128,7 +169,11 @@ function banner(io: CliIo, url: string, env: Record<string, string>, auth: boole
   if (!auth) out(io, '--no-auth: any bearer token is accepted.');
   out(io, 'Give a neuron the lines above (and a BIGBRAIN_NEURON_ID of your choice), then e.g.');
   out(io, `  npx neuron inject examples/echo --input '{"text":"hi"}' --wait --gateway ${url}`);
+  out(io, `Dashboard: ${dashboard}`);
   out(io, `Dev API (no auth): ${url}/__dev__/  ·  Ctrl-C to stop`);
+  out(io, '');
+  if (!inspector) return;
+  for (const line of inspectorHelp(inspector)) out(io, line);
   out(io, '');
 }
 

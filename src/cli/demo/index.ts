@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createDevGateway, type TaskRecord } from '../../dev-gateway/index.js';
-import { Neuron } from '../../neuron/neuron.js';
+import { Neuron, type NeuronRunOptions } from '../../neuron/neuron.js';
 import { demoCapabilities } from './capabilities.js';
 import { endingOf, scenario } from './scenario.js';
 import { createLiveView, createPlainView, type Output, type Row, summaryTable } from './view.js';
@@ -16,6 +16,8 @@ export interface DemoOptions {
   out?: Output & { isTTY?: boolean };
   /** Give up on tasks that have not settled after this long. @default 15_000 */
   timeoutMs?: number;
+  /** An XState inspection observer for the demo's neuron (`neuron demo --inspect`). */
+  inspect?: NeuronRunOptions['inspect'];
 }
 
 /** Runs the demo; resolves with the exit code: 0 when every task ended as it should. */
@@ -30,6 +32,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     auth: () => token,
     heartbeatIntervalMs: 1_000,
     cancelGraceMs: 1_000,
+    ...(options.inspect && { inspect: options.inspect }),
   });
   for (const { registration, handler } of demoCapabilities) neuron.handle(registration, handler);
 

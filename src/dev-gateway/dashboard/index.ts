@@ -1,0 +1,68 @@
+/**
+ * The live dashboard at `/` of the dev gateway: neurons, tasks, leases and the lease machine,
+ * fed by the `/__dev__/…` API. Three static answers, built once; the page loads nothing from
+ * outside the gateway (its Content-Security-Policy says so), except a WebSocket to an inspector
+ * relay on loopback when the page is opened with `?inspect=ws://127.0.0.1:PORT`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { leaseMachine } from '../../../machines/lease.js';
+import { DASHBOARD_JS } from './client.js';
+import { machineDiagram } from './diagram.js';
+import { DASHBOARD_CSS, dashboardHtml } from './page.js';
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws://127.0.0.1:* ws://localhost:*",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+interface Asset {
+  type: string;
+  body: string;
+}
+
+let assets: Map<string, Asset> | undefined;
+
+/** Built on first use: the diagram is drawn from the lease machine's definition. */
+function dashboardAssets(): Map<string, Asset> {
+  assets ??= new Map([
+    ['/', { type: 'text/html', body: dashboardHtml(machineDiagram(leaseMachine)) }],
+    ['/__dashboard__/dashboard.js', { type: 'text/javascript', body: DASHBOARD_JS }],
+    ['/__dashboard__/dashboard.css', { type: 'text/css', body: DASHBOARD_CSS }],
+  ]);
+  return assets;
+}
+
+/** Whether `pathname` is one of the dashboard's: `/` or `/__dashboard__/…`. */
+export function isDashboardPath(pathname: string): boolean {
+  return pathname === '/' || pathname.startsWith('/__dashboard__/');
+}
+
+/** Answers a dashboard request (GET or HEAD). */
+export function serveDashboard(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const asset = dashboardAssets().get(url.pathname);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' });
+    res.end(`${url.pathname} takes GET\n`);
+    return;
+  }
+  if (!asset) {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end(`no dashboard file ${url.pathname}\n`);
+    return;
+  }
+  res.writeHead(200, {
+    'Content-Type': `${asset.type}; charset=utf-8`,
+    'Content-Length': Buffer.byteLength(asset.body),
+    'Cache-Control': 'no-store',
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+  });
+  res.end(req.method === 'HEAD' ? undefined : asset.body);
+}

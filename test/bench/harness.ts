@@ -1,0 +1,381 @@
+/**
+ * The bench itself: spawns the gateway process and one neuron process per client (the SDK and
+ * the raw baseline), runs each scenario's rounds alternately (SDK, raw, SDK, raw…) and returns
+ * every figure with its medians and the SDK/raw ratio. `main.ts` prints and saves it; the smoke
+ * test runs it tiny.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Remote } from './ipc.js';
+import { max, median, percentile } from './stats.js';
+import type { HandlerMode } from './workload.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+
+export type ClientKind = 'sdk' | 'raw';
+export const SCENARIOS = ['throughput', 'latency', 'validation', 'memory', 'reconnect'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchConfig {
+  rounds: number;
+  scenarios: readonly ScenarioName[];
+  /** A small throughput round per client first, not counted. */
+  warmup: number;
+  throughput: { n: number; concurrency: number };
+  latency: { n: number; perSecond: number; concurrency: number };
+  validation: { n: number; perSecond: number; concurrency: number };
+  memory: { n: number; heartbeatIntervalMs: number; heartbeats: number };
+  reconnect: { initialReconnectDelayMs: number };
+  /** Write a V8 CPU profile of the SDK neuron process into this directory. */
+  cpuProfDir?: string;
+  /** Write a heap snapshot of each neuron process at full memory load into this directory. */
+  heapSnapshotDir?: string;
+  /** Progress lines (a round's figures as they come). */
+  log?: (line: string) => void;
+}
+
+export const FULL: Omit<BenchConfig, 'scenarios'> = {
+  rounds: 5,
+  warmup: 2_000,
+  throughput: { n: 20_000, concurrency: 64 },
+  latency: { n: 2_000, perSecond: 200, concurrency: 64 },
+  validation: { n: 1_000, perSecond: 200, concurrency: 64 },
+  memory: { n: 10_000, heartbeatIntervalMs: 1_000, heartbeats: 2 },
+  reconnect: { initialReconnectDelayMs: 500 },
+};
+
+export const QUICK: Omit<BenchConfig, 'scenarios'> = {
+  rounds: 2,
+  warmup: 1_000,
+  throughput: { n: 5_000, concurrency: 64 },
+  latency: { n: 400, perSecond: 200, concurrency: 64 },
+  validation: { n: 200, perSecond: 200, concurrency: 64 },
+  memory: { n: 2_000, heartbeatIntervalMs: 500, heartbeats: 1 },
+  reconnect: { initialReconnectDelayMs: 500 },
+};
+
+/** One measured quantity: every round's value per client. */
+export interface Metric {
+  scenario: string;
+  name: string;
+  unit: string;
+  sdk: number[];
+  raw: number[];
+}
+
+export interface Target {
+  description: string;
+  met: boolean;
+}
+
+export interface MetricSummary extends Metric {
+  sdkMedian: number;
+  rawMedian: number;
+  ratio: number;
+  target?: Target;
+}
+
+export interface MachineInfo {
+  nproc: number;
+  cpu: string;
+  node: string;
+  platform: string;
+  loadavgStart: number[];
+  loadavgEnd: number[];
+  /** A 1-minute load average above half the cores at the start or the end. */
+  busy: boolean;
+}
+
+export interface BenchResult {
+  startedAt: string;
+  durationMs: number;
+  machine: MachineInfo;
+  config: Omit<BenchConfig, 'log'>;
+  metrics: MetricSummary[];
+}
+
+type Neurons = Record<ClientKind, Remote>;
+
+function spawnChild(script: string, args: string[], execArgv: string[], name: string): Remote {
+  const child = spawn(
+    process.execPath,
+    [...execArgv, '--import', 'tsx', `${HERE}${script}`, ...args],
+    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  return new Remote(name, child);
+}
+
+function cpuModel(): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    return line?.split(':')[1]?.trim() ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function runBench(config: BenchConfig): Promise<BenchResult> {
+  const log = config.log ?? (() => {});
+  const startedAt = new Date();
+  const loadavgStart = loadavg();
+  const profile = config.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${config.cpuProfDir}`] : [];
+  if (config.cpuProfDir) mkdirSync(config.cpuProfDir, { recursive: true });
+  if (config.heapSnapshotDir) mkdirSync(config.heapSnapshotDir, { recursive: true });
+  const gateway = spawnChild('gateway-process.ts', [], [], 'gateway');
+  const neurons: Neurons = {
+    sdk: spawnChild('neuron-process.ts', ['sdk'], ['--expose-gc', ...profile], 'sdk neuron'),
+    raw: spawnChild('neuron-process.ts', ['raw'], ['--expose-gc'], 'raw neuron'),
+  };
+  const metrics = new Map<string, Metric>();
+  const record = (scenario: string, name: string, unit: string, kind: ClientKind, v: number) => {
+    const key = `${scenario}/${name}`;
+    let metric = metrics.get(key);
+    if (!metric) {
+      metric = { scenario, name, unit, sdk: [], raw: [] };
+      metrics.set(key, metric);
+    }
+    metric[kind].push(v);
+  };
+  const run = new Runner(gateway, neurons, config, record);
+  try {
+    if (config.warmup > 0) {
+      for (const kind of ['sdk', 'raw'] as const) await run.throughput(kind, config.warmup, false);
+      log(`warm-up: ${config.warmup} leases per client`);
+    }
+    for (const scenario of config.scenarios) {
+      for (let round = 1; round <= config.rounds; round++) {
+        for (const kind of ['sdk', 'raw'] as const) {
+          const figures = await run.scenario(scenario, kind, round);
+          log(`${scenario} round ${round} ${kind}: ${figures}`);
+        }
+      }
+    }
+  } finally {
+    await Promise.all([gateway.kill(), neurons.sdk.kill(), neurons.raw.kill()]);
+  }
+  const loadavgEnd = loadavg();
+  const nproc = availableParallelism();
+  const machine: MachineInfo = {
+    nproc,
+    cpu: cpuModel(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadavgStart,
+    loadavgEnd,
+    busy: Math.max(loadavgStart[0]!, loadavgEnd[0]!) > nproc / 2,
+  };
+  const { log: _log, ...rest } = config;
+  return {
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    machine,
+    config: rest,
+    metrics: [...metrics.values()].map((m) => summarize(m, config)),
+  };
+}
+
+function summarize(metric: Metric, config: BenchConfig): MetricSummary {
+  const sdkMedian = median(metric.sdk);
+  const rawMedian = median(metric.raw);
+  const summary: MetricSummary = { ...metric, sdkMedian, rawMedian, ratio: sdkMedian / rawMedian };
+  const target = targetOf(summary, config);
+  return target ? { ...summary, target } : summary;
+}
+
+/** The issue's targets, as reported (never enforced). */
+function targetOf(m: MetricSummary, config: BenchConfig): Target | undefined {
+  const key = `${m.scenario}/${m.name}`;
+  if (key === 'throughput/throughput') {
+    return { description: 'sdk ≥ 0.85 × raw', met: m.ratio >= 0.85 };
+  }
+  if (m.name === 'p99' && (m.scenario === 'latency' || m.scenario.startsWith('validation'))) {
+    return { description: 'sdk ≤ raw + 1 ms', met: m.sdkMedian <= m.rawMedian + 1 };
+  }
+  if (key === 'memory/heap beyond payload') {
+    return { description: 'sdk ≤ 4096 B', met: m.sdkMedian <= 4096 };
+  }
+  if (key === 'reconnect/re-registered') {
+    const limit = config.reconnect.initialReconnectDelayMs + 100;
+    return { description: `sdk worst ≤ ${limit} ms`, met: max(m.sdk) <= limit };
+  }
+  return undefined;
+}
+
+type Record5 = (scenario: string, name: string, unit: string, kind: ClientKind, v: number) => void;
+
+/** One round of each scenario, for one client. Returns a one-line summary of what it measured. */
+class Runner {
+  readonly #gw: Remote;
+  readonly #neurons: Neurons;
+  readonly #config: BenchConfig;
+  readonly #record: Record5;
+  readonly #payload = new Map<ClientKind, number>();
+
+  constructor(gateway: Remote, neurons: Neurons, config: BenchConfig, record: Record5) {
+    this.#gw = gateway;
+    this.#neurons = neurons;
+    this.#config = config;
+    this.#record = record;
+  }
+
+  /** Every task must end acked: a nack (a schema mismatch…) would time the wrong thing. */
+  #checkAcked(kind: ClientKind, scenario: string, failed: number): void {
+    if (failed > 0) throw new Error(`bench: ${failed} ${scenario} tasks of ${kind} were not acked`);
+  }
+
+  scenario(name: ScenarioName, kind: ClientKind, round: number): Promise<string> {
+    switch (name) {
+      case 'throughput':
+        return this.throughput(kind, this.#config.throughput.n, true);
+      case 'latency':
+        return this.latency('latency', 'noop', kind, this.#config.latency);
+      case 'validation':
+        return this.validation(kind);
+      case 'memory':
+        return this.memory(kind, round);
+      case 'reconnect':
+        return this.reconnect(kind);
+    }
+  }
+
+  async #connect(
+    kind: ClientKind,
+    mode: HandlerMode,
+    concurrency: number,
+    gatewayArgs: object = {},
+    extra: object = {},
+  ): Promise<Remote> {
+    const { url } = await this.#gw.call<{ url: string }>('start', gatewayArgs);
+    const neuron = this.#neurons[kind];
+    await neuron.call('connect', {
+      url,
+      neuronId: `bench-${kind}`,
+      mode,
+      concurrency,
+      ...extra,
+    });
+    return neuron;
+  }
+
+  async throughput(kind: ClientKind, n: number, counted: boolean): Promise<string> {
+    const { concurrency } = this.#config.throughput;
+    const neuron = await this.#connect(kind, 'noop', concurrency);
+    const { perSecond, failed } = await this.#gw.call<{ perSecond: number; failed: number }>(
+      'bulk',
+      { mode: 'noop', n, timeoutMs: 300_000 },
+    );
+    await neuron.call('stop');
+    this.#checkAcked(kind, 'throughput', failed);
+    if (counted) this.#record('throughput', 'throughput', 'leases/s', kind, perSecond);
+    return `${perSecond.toFixed(0)} leases/s`;
+  }
+
+  async latency(
+    scenario: string,
+    mode: HandlerMode,
+    kind: ClientKind,
+    { n, perSecond, concurrency }: { n: number; perSecond: number; concurrency: number },
+  ): Promise<string> {
+    const neuron = await this.#connect(kind, mode, concurrency);
+    const { latencies, failed } = await this.#gw.call<{ latencies: number[]; failed: number }>(
+      'rate',
+      { mode, n, perSecond, timeoutMs: 120_000 },
+    );
+    await neuron.call('stop');
+    this.#checkAcked(kind, scenario, failed);
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    const worst = max(latencies);
+    this.#record(scenario, 'p50', 'ms', kind, p50);
+    this.#record(scenario, 'p99', 'ms', kind, p99);
+    this.#record(scenario, 'max', 'ms', kind, worst);
+    return `p50 ${p50.toFixed(2)} p99 ${p99.toFixed(2)} max ${worst.toFixed(2)} ms`;
+  }
+
+  async validation(kind: ClientKind): Promise<string> {
+    const ajv = await this.latency('validation (ajv)', 'ajv', kind, this.#config.validation);
+    const zod = await this.latency('validation (zod)', 'zod', kind, this.#config.validation);
+    return `ajv ${ajv}; zod ${zod}`;
+  }
+
+  async memory(kind: ClientKind, round: number): Promise<string> {
+    const { n, heartbeatIntervalMs, heartbeats } = this.#config.memory;
+    const neuron = await this.#connect(kind, 'park', n, { heartbeatIntervalMs });
+    let payload = this.#payload.get(kind);
+    if (payload === undefined) {
+      const frame = JSON.stringify({
+        type: 'lease',
+        leaseId: 'l-12345',
+        capabilityType: 'bench/noop',
+        task: { taskId: 't-12345', input: { i: 12345 }, attempt: 1 },
+        expiresAt: new Date().toISOString(),
+      });
+      ({ bytesPerLease: payload } = await neuron.call<{ bytesPerLease: number }>('payload', {
+        n,
+        frame,
+      }));
+      this.#payload.set(kind, payload);
+    }
+    const before = await neuron.call<{ heapUsed: number; rss: number }>('memory');
+    const t0 = performance.now();
+    await this.#gw.call('submit', { mode: 'park', n });
+    await neuron.call('waitParked', { n }, 300_000);
+    const parkMs = performance.now() - t0;
+    const after = await neuron.call<{ heapUsed: number; rss: number }>('memory');
+    if (this.#config.heapSnapshotDir && round === 1) {
+      await neuron.call('heapSnapshot', { dir: this.#config.heapSnapshotDir }, 300_000);
+    }
+    const { heartbeats: beats } = await this.#gw.call<{
+      heartbeats: { bytes: number; inFlight: number }[];
+    }>('heartbeats', {
+      count: heartbeats,
+      minInFlight: n,
+      timeoutMs: heartbeatIntervalMs * (heartbeats + 2) + 30_000,
+    });
+    const { times, loopDelayMaxMs } = await neuron.call<{
+      times: number[];
+      loopDelayMaxMs: number;
+    }>('heartbeats');
+    await neuron.call('release');
+    const { failed } = await this.#gw.call<{ failed: number }>(
+      'waitSettled',
+      { n, timeoutMs: 300_000 },
+      310_000,
+    );
+    await neuron.call('stop');
+    this.#checkAcked(kind, 'memory', failed);
+    const heap = (after.heapUsed - before.heapUsed) / n;
+    const rss = (after.rss - before.rss) / n;
+    const bytes = median(beats.map((b) => b.bytes));
+    const beatMs = median(times);
+    this.#record('memory', 'heap per lease', 'B', kind, heap);
+    this.#record('memory', 'heap beyond payload', 'B', kind, heap - payload);
+    this.#record('memory', 'rss per lease', 'B', kind, rss);
+    this.#record('memory', `park ${n} leases`, 'ms', kind, parkMs);
+    this.#record('memory', 'heartbeat size', 'B', kind, bytes);
+    this.#record('memory', 'heartbeat POST', 'ms', kind, beatMs);
+    this.#record('memory', 'event-loop delay max', 'ms', kind, loopDelayMaxMs);
+    return (
+      `heap ${heap.toFixed(0)} B/lease (payload ${payload.toFixed(0)}), rss ${rss.toFixed(0)} B/lease, ` +
+      `park ${parkMs.toFixed(0)} ms, heartbeat ${bytes} B in ${beatMs.toFixed(1)} ms, ` +
+      `loop delay max ${loopDelayMaxMs.toFixed(1)} ms`
+    );
+  }
+
+  async reconnect(kind: ClientKind): Promise<string> {
+    const { initialReconnectDelayMs } = this.#config.reconnect;
+    const neuron = await this.#connect(kind, 'noop', 1, {}, { initialReconnectDelayMs });
+    const { registeredAfterMs, downMs } = await this.#gw.call<{
+      registeredAfterMs: number;
+      downMs: number;
+    }>('restart', { timeoutMs: initialReconnectDelayMs * 4 + 5_000 });
+    await neuron.call('stop');
+    this.#record('reconnect', 're-registered', 'ms', kind, registeredAfterMs);
+    return `re-registered ${registeredAfterMs.toFixed(0)} ms after the gateway was back (down ${downMs.toFixed(0)} ms)`;
+  }
+}
