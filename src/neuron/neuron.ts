@@ -212,9 +212,9 @@ export class Neuron {
         if (ended) return;
         ended = true;
         subscription?.unsubscribe();
-        // A neuron actor that failed never ran the drain, so nothing closed the transport.
-        if (actor.getSnapshot().status === 'error') void this.#closeTransport().then(resolve);
-        else resolve();
+        // The drain closed the transport (step 4), unless the actor failed or that step itself
+        // failed: closing again is a no-op then, and the guarantee holds either way.
+        void this.#closeTransport().then(resolve);
       };
       subscription = actor.subscribe({ complete: done, error: done });
       if (ended) subscription.unsubscribe();

@@ -166,7 +166,9 @@ export class HttpTransport implements Transport {
   close(): Promise<void> {
     this.#closing ??= this.stop().then(() => {
       this.#closed.abort();
-      return this.#agent?.close();
+      // Destroy, not close: nothing is left to wait for, and a graceful close would leave its
+      // sockets open until the gateway answers their FIN (seconds, from a gateway in trouble).
+      return this.#agent?.destroy();
     });
     return this.#closing;
   }

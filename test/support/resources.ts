@@ -1,16 +1,25 @@
 import { createHook } from 'node:async_hooks';
+import { fileURLToPath } from 'node:url';
 
 /** The kinds of resource that keep a process alive: timers, sockets, servers. */
 const TRACKED = new Set(['Timeout', 'TCPWRAP', 'TCPSERVERWRAP']);
 
-/** Frames that mark a resource as the SDK's: its own code, and the libraries it drives. */
-const SDK_FRAMES = [
-  /\/src\/(?!dev-gateway\/)/,
-  /\/machines\//,
-  /node_modules\/undici\//,
-  /node_modules\/xstate\//,
-];
-const NOT_SDK = [/\/src\/dev-gateway\//, /\/test\//];
+const root = fileURLToPath(new URL('../..', import.meta.url)).replace(
+  /[.*+?^${}()|[\]\\]/g,
+  '\\$&',
+);
+
+/** The SDK's own code: a resource created with one of these frames on its stack is the SDK's. */
+const SDK_SOURCE = [new RegExp(`${root}src/(?!dev-gateway/)`), new RegExp(`${root}machines/`)];
+/**
+ * The libraries the SDK drives. A timer they create counts when no test or gateway code made it.
+ * A socket only counts with an SDK frame on its stack: importing undici makes its Agent the
+ * process's global dispatcher, so a handler's own `fetch` opens sockets whose stacks show undici
+ * alone (the SDK's own sockets are opened from its transport's calls).
+ */
+const SDK_LIBRARIES = [/node_modules\/undici\//, /node_modules\/xstate\//];
+/** Code that is not the SDK's: the in-process gateway, tests, and user code such as the examples. */
+const NOT_SDK = [/\/src\/dev-gateway\//, /\/test\//, /\/examples\//];
 
 interface Tracked {
   type: string;
@@ -18,12 +27,19 @@ interface Tracked {
   resource: { hasRef?: () => boolean };
 }
 
-function isSdk(stack: string): boolean {
-  const frames = stack.split('\n').slice(1);
-  const first = frames.find(
-    (f) => SDK_FRAMES.some((re) => re.test(f)) || NOT_SDK.some((re) => re.test(f)),
-  );
-  return first !== undefined && !NOT_SDK.some((re) => re.test(first));
+/**
+ * The innermost frame of known code decides: a handler's `fetch` runs inside the SDK's
+ * `runHandler`, but the socket is the handler's. With only library frames, see SDK_LIBRARIES.
+ */
+function isSdk(type: string, stack: string): boolean {
+  const frames = stack
+    .split('\n')
+    .slice(1)
+    .filter((f) => !f.includes('/test/support/resources.ts'));
+  const matches = (f: string, patterns: RegExp[]): boolean => patterns.some((re) => re.test(f));
+  const decisive = frames.find((f) => matches(f, SDK_SOURCE) || matches(f, NOT_SDK));
+  if (decisive !== undefined) return !matches(decisive, NOT_SDK);
+  return type !== 'TCPWRAP' && frames.some((f) => matches(f, SDK_LIBRARIES));
 }
 
 /**
@@ -51,9 +67,12 @@ export function trackResources() {
     sdkLeftovers(): string[] {
       const left: string[] = [];
       for (const t of alive.values()) {
-        if (!isSdk(t.stack)) continue;
+        if (!isSdk(t.type, t.stack)) continue;
         if (t.type === 'Timeout' && t.resource.hasRef?.() === false) continue;
-        const origin = t.stack.split('\n').find((f) => SDK_FRAMES.some((re) => re.test(f))) ?? '';
+        const origin =
+          t.stack
+            .split('\n')
+            .find((f) => [...SDK_SOURCE, ...SDK_LIBRARIES].some((re) => re.test(f))) ?? '';
         left.push(`${t.type} ${origin.trim()}`);
       }
       return left;

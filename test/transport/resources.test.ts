@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HeartbeatFrame } from '../../src/protocol/frames.js';
+import { trackResources } from '../support/resources.js';
 import { makeTransport } from './recorder.js';
 import { startTestServer } from './test-server.js';
 
@@ -11,27 +12,10 @@ const heartbeat: HeartbeatFrame = {
   sentAt: '2026-01-01T12:00:00.000Z',
 };
 
-function resources(): string[] {
-  return process.getActiveResourcesInfo().sort();
-}
-
-/**
- * The server's side of each connection closes a moment after the client's, so this polls
- * (with a timer that has fired, and so is gone, by the time resources are compared).
- */
-async function settledTo(expected: string[]): Promise<string[]> {
-  let now = resources();
-  for (let i = 0; i < 50 && now.join() !== expected.join(); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    now = resources();
-  }
-  return now;
-}
-
 describe('HttpTransport.close', () => {
   it('leaves no socket or timer of the transport behind', async () => {
     const server = await startTestServer();
-    const baseline = resources();
+    const tracked = trackResources();
     const { transport, recorder } = makeTransport(server.url, { requestTimeoutMs: 5_000 });
     await transport.start();
     const stream = await server.nextStream();
@@ -41,11 +25,13 @@ describe('HttpTransport.close', () => {
       transport.post('heartbeat', heartbeat),
       transport.post('heartbeat', heartbeat),
     ]);
-    expect(resources().filter((name) => name === 'TCPSocketWrap').length).toBeGreaterThan(0);
+    expect(tracked.sdkLeftovers().some((r) => r.startsWith('TCPWRAP'))).toBe(true);
 
     await transport.close();
     await transport.close();
-    expect(await settledTo(baseline)).toEqual(baseline);
+    // Sockets finish closing a moment after close() resolves.
+    await expect.poll(() => tracked.sdkLeftovers(), { timeout: 3_000, interval: 20 }).toEqual([]);
+    tracked.stop();
     expect(recorder.of('close')).toEqual([]);
     await server.close();
   });

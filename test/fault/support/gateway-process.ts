@@ -4,6 +4,7 @@
  * (call it in `afterEach`), and on exit of the test process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { DevGatewayOptions, TaskRecord, TaskSpec } from '@holokai/neuron-sdk/dev-gateway';
 
@@ -79,17 +80,38 @@ export class GatewayProcess {
     return (await this.#api('GET', `/tasks/${encodeURIComponent(taskId)}`)) as TaskRecord;
   }
 
-  async #api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(`${this.url}/__dev__${path}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  /**
+   * The dev API over `node:http` with no keep-alive: a control socket is closed with its answer,
+   * so it is never mistaken for one the SDK left open (global `fetch` would share undici's
+   * global dispatcher with the SDK's own library).
+   */
+  #api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        `${this.url}/__dev__${path}`,
+        {
+          method,
+          agent: false,
+          headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () => {
+            const json: unknown = JSON.parse(text);
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve(json);
+            else reject(new Error(`dev API ${method} ${path}: ${status} ${text}`));
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
     });
-    const json: unknown = await res.json();
-    if (!res.ok)
-      throw new Error(`dev API ${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
   }
 }
 
