@@ -337,10 +337,13 @@ class Runner {
       minInFlight: n,
       timeoutMs: heartbeatIntervalMs * (heartbeats + 2) + 30_000,
     });
-    const { times, loopDelayMaxMs } = await neuron.call<{
-      times: number[];
-      loopDelayMaxMs: number;
-    }>('heartbeats');
+    // The gateway has the heartbeat before the neuron has timed its answer: wait for the timing.
+    let measured: { times: number[]; loopDelayMaxMs: number } = { times: [], loopDelayMaxMs: 0 };
+    for (let tries = 0; tries < 100 && measured.times.length === 0; tries++) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      measured = await neuron.call<{ times: number[]; loopDelayMaxMs: number }>('heartbeats');
+    }
+    const { times, loopDelayMaxMs } = measured;
     await neuron.call('release');
     const { failed } = await this.#gw.call<{ failed: number }>(
       'waitSettled',
