@@ -144,7 +144,7 @@ const abortOutcome = (reason: 'shutdown' | 'revoked'): Outcome =>
     ? nack('retryable', 'the neuron is shutting down', 'SHUTDOWN')
     : nack('retryable', "the lease's capability was revoked", 'CAPABILITY_REVOKED');
 
-export const leaseMachine = setup({
+const leaseSetup = setup({
   types: {
     input: {} as LeaseInput,
     context: {} as LeaseContext,
@@ -286,7 +286,45 @@ export const leaseMachine = setup({
     queueExpiry: ({ context }) => Math.max(0, context.expiresAt - Date.now()),
     outcomeRetry: ({ context }) => context.retryDelayMs,
   },
-}).createMachine({
+});
+
+/** `acking` and `nacking` alike: post the outcome, retry it while that can still help. */
+const deliveringOutcome = leaseSetup.createStateConfig({
+  initial: 'posting',
+  // "A lease named in `lost` is aborted at once … and no outcome is posted for it": an
+  // outcome still being posted or retried is dropped (heartbeats list it until it settles).
+  on: { lost: { target: '#lease.lost', actions: 'recordLost' } },
+  states: {
+    posting: {
+      invoke: {
+        src: 'postOutcome',
+        input: ({ context }) => postInput(context),
+        onDone: { target: '#lease.settled', actions: 'recordDelivered' },
+        onError: [
+          {
+            guard: 'notHeld',
+            target: '#lease.settled',
+            actions: ['recordNotHeld', 'warnDropped'],
+          },
+          { guard: 'retryable', target: 'retrying', actions: 'recordPostFailure' },
+          {
+            guard: 'transient',
+            target: '#lease.settled',
+            actions: ['recordPostFailure', 'recordExpired', 'warnDropped'],
+          },
+          // 400 `INVALID_FRAME` (or another refusal): "error event; never retried".
+          {
+            target: '#lease.settled',
+            actions: ['recordPostFailure', 'recordRejected', 'warnDropped', 'notifyRejected'],
+          },
+        ],
+      },
+    },
+    retrying: { after: { outcomeRetry: 'posting' } },
+  },
+});
+
+export const leaseMachine = leaseSetup.createMachine({
   id: 'lease',
   context: ({ input }) => ({
     leaseId: input.frame.leaseId,
@@ -387,74 +425,8 @@ export const leaseMachine = setup({
         },
       },
     },
-    acking: {
-      initial: 'posting',
-      // "A lease named in `lost` is aborted at once … and no outcome is posted for it": an
-      // outcome still being posted or retried is dropped (heartbeats list it until it settles).
-      on: { lost: { target: '#lease.lost', actions: 'recordLost' } },
-      states: {
-        posting: {
-          invoke: {
-            src: 'postOutcome',
-            input: ({ context }) => postInput(context),
-            onDone: { target: '#lease.settled', actions: 'recordDelivered' },
-            onError: [
-              {
-                guard: 'notHeld',
-                target: '#lease.settled',
-                actions: ['recordNotHeld', 'warnDropped'],
-              },
-              { guard: 'retryable', target: 'retrying', actions: 'recordPostFailure' },
-              {
-                guard: 'transient',
-                target: '#lease.settled',
-                actions: ['recordPostFailure', 'recordExpired', 'warnDropped'],
-              },
-              // 400 `INVALID_FRAME` (or another refusal): "error event; never retried".
-              {
-                target: '#lease.settled',
-                actions: ['recordPostFailure', 'recordRejected', 'warnDropped', 'notifyRejected'],
-              },
-            ],
-          },
-        },
-        retrying: { after: { outcomeRetry: 'posting' } },
-      },
-    },
-    nacking: {
-      initial: 'posting',
-      // "A lease named in `lost` is aborted at once … and no outcome is posted for it": an
-      // outcome still being posted or retried is dropped (heartbeats list it until it settles).
-      on: { lost: { target: '#lease.lost', actions: 'recordLost' } },
-      states: {
-        posting: {
-          invoke: {
-            src: 'postOutcome',
-            input: ({ context }) => postInput(context),
-            onDone: { target: '#lease.settled', actions: 'recordDelivered' },
-            onError: [
-              {
-                guard: 'notHeld',
-                target: '#lease.settled',
-                actions: ['recordNotHeld', 'warnDropped'],
-              },
-              { guard: 'retryable', target: 'retrying', actions: 'recordPostFailure' },
-              {
-                guard: 'transient',
-                target: '#lease.settled',
-                actions: ['recordPostFailure', 'recordExpired', 'warnDropped'],
-              },
-              // 400 `INVALID_FRAME` (or another refusal): "error event; never retried".
-              {
-                target: '#lease.settled',
-                actions: ['recordPostFailure', 'recordRejected', 'warnDropped', 'notifyRejected'],
-              },
-            ],
-          },
-        },
-        retrying: { after: { outcomeRetry: 'posting' } },
-      },
-    },
+    acking: deliveringOutcome,
+    nacking: deliveringOutcome,
     /** A queued lease whose `expiresAt` passed: the gateway has already reclaimed it. */
     expired: {
       type: 'final',

@@ -39,15 +39,17 @@ export interface Harness {
 
 const live = new Set<Harness>();
 
-export async function createHarness(
-  options: {
-    gateway?: DevGatewayOptions;
-    neuron?: Partial<NeuronOptionsWithHttp> & NeuronRunOptions;
-    auth?: () => string | Promise<string>;
-  } = {},
-): Promise<Harness> {
-  const gw = await createDevGateway({ token: TOKEN, ...options.gateway });
-  const resources = trackResources();
+export interface HarnessOptions {
+  gateway?: DevGatewayOptions;
+  neuron?: Partial<NeuronOptionsWithHttp> & NeuronRunOptions;
+  auth?: () => string | Promise<string>;
+}
+
+/** A neuron on `gw` with fast test timings, every event it emits recorded, `auth` counted. */
+export function recordedNeuron(
+  gw: DevGateway,
+  options: Pick<HarnessOptions, 'neuron' | 'auth'> = {},
+): Omit<Harness, 'stop'> {
   let calls = 0;
   const auth = options.auth ?? (() => TOKEN);
   const neuron = new Neuron({
@@ -78,8 +80,7 @@ export async function createHarness(
     neuron.on(name, (...args: unknown[]) => events.push([name, ...args] as RecordedEvent));
   }
   neuron.on('error', (err) => errors.push(err));
-
-  const harness: Harness = {
+  return {
     gw,
     neuron,
     events,
@@ -90,10 +91,19 @@ export async function createHarness(
       await neuron.start();
       await registered;
     },
+  };
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const gw = await createDevGateway({ token: TOKEN, ...options.gateway });
+  const resources = trackResources();
+  const recorded = recordedNeuron(gw, options);
+  const harness: Harness = {
+    ...recorded,
     async stop(stopOptions) {
       live.delete(harness);
       try {
-        await neuron.stop(stopOptions);
+        await recorded.neuron.stop(stopOptions);
         await expect
           .poll(() => resources.sdkLeftovers(), { timeout: 2_000, interval: 20 })
           .toEqual([]);
