@@ -30,11 +30,17 @@ export {
   type Settlement,
 } from './lease.js';
 export {
+  type LeaseDelivery,
+  type LeasePoolEvent,
+  type LeasePoolLogic,
+  type LeasePoolSnapshot,
+  leasePool,
+} from './lease-pool.js';
+export {
   type HeartbeatInput,
   type HeartbeatOutput,
   type LeaseEntry,
   type LeasePhase,
-  leaseActorId,
   type NeuronContext,
   type NeuronEmitted,
   type NeuronEvent,

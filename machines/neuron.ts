@@ -1,10 +1,11 @@
 /**
- * The neuron: the root actor. It invokes the connection, spawns one lease actor per accepted
- * lease (id = leaseId) and the drain actor on `stop`, routes the gateway's frames (each frame is
- * sent to it as an event of the frame's own `type`), keeps the per-capability slots, and runs
- * heartbeats while the connection is registered. What users observe leaves through `emit`.
+ * The neuron: the root actor. It invokes the connection and the lease pool, has the pool spawn
+ * one lease actor per accepted lease (id = leaseId), invokes the drain actor on `stop`, routes the
+ * gateway's frames (each frame is sent to it as an event of the frame's own `type`), keeps the
+ * per-capability slots, and runs heartbeats while the connection is registered. What users
+ * observe leaves through `emit`.
  */
-import { assign, emit, enqueueActions, fromPromise, sendTo, setup, stopChild } from 'xstate';
+import { assign, emit, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
 import type {
   CancelFrame,
   CapabilityRevokedFrame,
@@ -20,7 +21,14 @@ import {
   type ReconnectSettings,
 } from './connection.js';
 import { type DrainRequest, drainMachine } from './drain.js';
-import { type LeaseNotification, leaseMachine, type Outcome, type Settlement } from './lease.js';
+import {
+  type LeaseEvent,
+  type LeaseNotification,
+  leaseMachine,
+  type Outcome,
+  type Settlement,
+} from './lease.js';
+import { type LeaseDelivery, leasePool } from './lease-pool.js';
 import { SettledLeases } from './settled-leases.js';
 import { statusOf, toError } from './shared.js';
 import {
@@ -60,10 +68,10 @@ export interface NeuronContext {
   settings: NeuronMachineInput;
   slots: SlotTable;
   /**
-   * Updated in place, like `settled`: copying it on every lease event made each lease cost
-   * O(leases in flight), quadratic with thousands in flight (see README "Performance").
+   * The leases held, by leaseId. Updated in place, like `settled`: copying it on every lease
+   * event made each lease cost O(leases in flight), quadratic with thousands in flight.
    */
-  leases: Record<string, LeaseEntry>;
+  leases: Map<string, LeaseEntry>;
   /** Settled leaseIds; a replayed `lease` for one of them is a duplicate. */
   settled: SettledLeases;
   heartbeatIntervalMs: number;
@@ -128,38 +136,20 @@ export interface HeartbeatOutput {
   answer: HeartbeatAnswer | undefined;
 }
 
-/** Child ids a leaseId must not take as it is: the neuron's own children, and the prefix below. */
-const RESERVED_CHILD_ID = /^(?:connection|drain)$|^#_|^lease:/;
-
-/**
- * The id of a lease's actor among the neuron's children: the leaseId itself, unless the gateway
- * sent one that would misbehave as a child id — `connection` or `drain` would shadow those
- * actors, one starting with `#_` addresses another child (xstate's system-id syntax), and
- * `constructor`, `__proto__`… name `Object.prototype` members. Those get a `lease:` prefix (and so
- * does a leaseId that already starts with it, so two leases never share an actor).
- */
-export function leaseActorId(leaseId: string): string {
-  return RESERVED_CHILD_ID.test(leaseId) || leaseId in Object.prototype
-    ? `lease:${leaseId}`
-    : leaseId;
-}
-
-/** `record[key] = value` that stays an own data property even for a key such as `__proto__`. */
-function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
+/** One event for one lease, through the pool. */
+function deliver(
+  leaseId: string,
+  event: LeaseEvent,
+): { type: 'deliver'; deliveries: LeaseDelivery[] } {
+  return { type: 'deliver', deliveries: [{ leaseId, event }] };
 }
 
 /** Remember settled leaseIds for 10 to 20 minutes, to recognise replays. */
 const SETTLED_MEMORY_MS = 10 * 60_000;
 
-function inFlight(leases: Record<string, LeaseEntry>): InFlightLease[] {
+function inFlight(leases: Map<string, LeaseEntry>): InFlightLease[] {
   const list: InFlightLease[] = [];
-  for (const [leaseId, entry] of Object.entries(leases)) {
+  for (const [leaseId, entry] of leases) {
     if (entry.startedAt === undefined) continue;
     list.push({
       leaseId,
@@ -184,7 +174,7 @@ export const neuronMachine = setup({
   },
   actors: {
     connection: connectionMachine,
-    lease: leaseMachine,
+    leases: leasePool(leaseMachine),
     drain: drainMachine,
     /** POST one heartbeat. */
     heartbeat: fromPromise<HeartbeatOutput, HeartbeatInput>(() =>
@@ -195,8 +185,7 @@ export const neuronMachine = setup({
     acceptLease: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'lease') return;
       const { leaseId, capabilityType } = event;
-      // `Object.hasOwn`, never `in`: a leaseId such as `constructor` is not a lease we hold.
-      const duplicate = Object.hasOwn(context.leases, leaseId) || context.settled.has(leaseId);
+      const duplicate = context.leases.has(leaseId) || context.settled.has(leaseId);
       q.emit({
         type: 'lease:received',
         leaseId,
@@ -223,14 +212,14 @@ export const neuronMachine = setup({
           code: 'UNKNOWN_CAPABILITY',
         };
       }
-      setOwn(context.leases, leaseId, {
+      context.leases.set(leaseId, {
         capabilityType,
         taskId: frame.task.taskId,
         phase: 'validating',
         startedAt: undefined,
       });
-      q.spawnChild('lease', {
-        id: leaseActorId(leaseId),
+      q.sendTo('leases', {
+        type: 'spawn-lease',
         input: {
           frame,
           receivedAt,
@@ -243,7 +232,7 @@ export const neuronMachine = setup({
     /** A validated lease joins its capability's queue; free slots take from the queue. */
     queueLease: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'lease.queued') return;
-      const entry = context.leases[event.leaseId];
+      const entry = context.leases.get(event.leaseId);
       if (!entry) return;
       const queued = enqueue(context.slots, entry.capabilityType, event.leaseId);
       entry.phase = 'queued';
@@ -251,7 +240,7 @@ export const neuronMachine = setup({
     }),
     releaseSlot: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'lease.slot-released') return;
-      const entry = context.leases[event.leaseId];
+      const entry = context.leases.get(event.leaseId);
       if (!entry) return;
       const slots = release(context.slots, entry.capabilityType);
       entry.phase = 'reporting';
@@ -260,14 +249,13 @@ export const neuronMachine = setup({
     forgetLease: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'lease.settled') return;
       const { leaseId } = event;
-      const entry = Object.hasOwn(context.leases, leaseId) ? context.leases[leaseId] : undefined;
-      delete context.leases[leaseId];
+      const entry = context.leases.get(leaseId);
+      context.leases.delete(leaseId);
       q(() => context.settled.add(leaseId, Date.now()));
       const slots = entry
         ? dequeue(context.slots, entry.capabilityType, event.leaseId)
         : context.slots;
       q.assign({ slots });
-      q(stopChild(leaseActorId(event.leaseId)));
       q.emit({
         type: 'lease:settled',
         leaseId: event.leaseId,
@@ -277,26 +265,35 @@ export const neuronMachine = setup({
         outcome: event.outcome,
         durationMs: event.durationMs,
       });
-      if (context.refusing && Object.keys(context.leases).length === 0)
-        q.sendTo('drain', { type: 'leases.idle' });
+      if (context.refusing && context.leases.size === 0) q.sendTo('drain', { type: 'leases.idle' });
     }),
     routeCancel: enqueueActions(({ context, event, enqueue: q }) => {
-      if (event.type !== 'cancel' || !Object.hasOwn(context.leases, event.leaseId)) return;
+      if (event.type !== 'cancel' || !context.leases.has(event.leaseId)) return;
       q.assign(withdrawQueued(context, [event.leaseId]));
       q.sendTo(
-        leaseActorId(event.leaseId),
-        event.reason === undefined ? { type: 'cancel' } : { type: 'cancel', reason: event.reason },
+        'leases',
+        deliver(
+          event.leaseId,
+          event.reason === undefined
+            ? { type: 'cancel' }
+            : { type: 'cancel', reason: event.reason },
+        ),
       );
     }),
     revokeCapability: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'capability-revoked') return;
-      const ids = Object.keys(context.leases).filter(
-        (id) => context.leases[id]?.capabilityType === event.capabilityType,
-      );
-      const { slots, leases } = withdrawQueued(context, ids);
-      q.assign({ slots: setServed(slots, event.capabilityType, false), leases });
-      for (const leaseId of ids)
-        q.sendTo(leaseActorId(leaseId), { type: 'abort', reason: 'revoked' });
+      const ids: string[] = [];
+      for (const [id, entry] of context.leases)
+        if (entry.capabilityType === event.capabilityType) ids.push(id);
+      const { slots } = withdrawQueued(context, ids);
+      q.assign({ slots: setServed(slots, event.capabilityType, false) });
+      q.sendTo('leases', {
+        type: 'deliver',
+        deliveries: ids.map((leaseId) => ({
+          leaseId,
+          event: { type: 'abort', reason: 'revoked' },
+        })),
+      });
     }),
     recordRegistration: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'registered') return;
@@ -377,17 +374,20 @@ export const neuronMachine = setup({
     /** Drain step 1. */
     refuseLeases: enqueueActions(({ context, enqueue: q }) => {
       q.assign({ refusing: true });
-      for (const [leaseId, entry] of Object.entries(context.leases)) {
-        if (entry.phase === 'queued' || entry.phase === 'validating') {
-          q.sendTo(leaseActorId(leaseId), { type: 'abort', reason: 'shutdown' });
-        }
+      const deliveries: LeaseDelivery[] = [];
+      for (const [leaseId, entry] of context.leases) {
+        if (entry.phase === 'queued' || entry.phase === 'validating')
+          deliveries.push({ leaseId, event: { type: 'abort', reason: 'shutdown' } });
       }
-      if (Object.keys(context.leases).length === 0) q.sendTo('drain', { type: 'leases.idle' });
+      if (deliveries.length > 0) q.sendTo('leases', { type: 'deliver', deliveries });
+      if (context.leases.size === 0) q.sendTo('drain', { type: 'leases.idle' });
     }),
     /** Drain step 3. */
     abortRunning: enqueueActions(({ context, enqueue: q }) => {
-      for (const leaseId of Object.keys(context.leases))
-        q.sendTo(leaseActorId(leaseId), { type: 'abort', reason: 'shutdown' });
+      const deliveries: LeaseDelivery[] = [];
+      for (const leaseId of context.leases.keys())
+        deliveries.push({ leaseId, event: { type: 'abort', reason: 'shutdown' } });
+      q.sendTo('leases', { type: 'deliver', deliveries });
     }),
     stopConnection: sendTo('connection', { type: 'stop' }),
     applyHeartbeatAnswer: enqueueActions(({ context, event, enqueue: q }) => {
@@ -397,19 +397,26 @@ export const neuronMachine = setup({
       const renewed = new Map(
         (output.answer?.leases ?? []).map((l) => [l.leaseId, Date.parse(l.expiresAt)]),
       );
+      const deliveries: LeaseDelivery[] = [];
+      const listed = new Set<string>();
       for (const leaseId of output.leaseIds) {
-        if (!Object.hasOwn(context.leases, leaseId)) continue;
+        listed.add(leaseId);
+        if (!context.leases.has(leaseId)) continue;
         const expiresAt = renewed.get(leaseId);
-        if (lost.has(leaseId)) q.sendTo(leaseActorId(leaseId), { type: 'lost' });
+        if (lost.has(leaseId)) deliveries.push({ leaseId, event: { type: 'lost' } });
         else if (expiresAt !== undefined && Number.isFinite(expiresAt))
-          q.sendTo(leaseActorId(leaseId), { type: 'renewed', expiresAt });
+          deliveries.push({ leaseId, event: { type: 'renewed', expiresAt } });
         else if (output.answer === undefined)
-          q.sendTo(leaseActorId(leaseId), { type: 'heartbeat-accepted', sentAt: output.sentAt });
+          deliveries.push({
+            leaseId,
+            event: { type: 'heartbeat-accepted', sentAt: output.sentAt },
+          });
       }
       for (const leaseId of lost) {
-        if (Object.hasOwn(context.leases, leaseId) && !output.leaseIds.includes(leaseId))
-          q.sendTo(leaseActorId(leaseId), { type: 'lost' });
+        if (context.leases.has(leaseId) && !listed.has(leaseId))
+          deliveries.push({ leaseId, event: { type: 'lost' } });
       }
+      if (deliveries.length > 0) q.sendTo('leases', { type: 'deliver', deliveries });
     }),
     reportSessionLost: sendTo('connection', { type: 'session-lost' }),
   },
@@ -431,7 +438,7 @@ export const neuronMachine = setup({
     return {
       settings: input,
       slots,
-      leases: {},
+      leases: new Map(),
       settled: new SettledLeases(SETTLED_MEMORY_MS, Date.now()),
       heartbeatIntervalMs: input.heartbeatIntervalMs,
       sessionId: undefined,
@@ -450,11 +457,14 @@ export const neuronMachine = setup({
     },
     active: {
       type: 'parallel',
-      invoke: {
-        id: 'connection',
-        src: 'connection',
-        input: ({ context }) => ({ settings: context.settings.reconnect }),
-      },
+      invoke: [
+        {
+          id: 'connection',
+          src: 'connection',
+          input: ({ context }) => ({ settings: context.settings.reconnect }),
+        },
+        { id: 'leases', src: 'leases' },
+      ],
       on: {
         lease: { actions: 'acceptLease' },
         cancel: { actions: 'routeCancel' },
@@ -561,24 +571,20 @@ export const neuronMachine = setup({
  * their nack is answered: a slot freed meanwhile must go to the next lease, not to one that will
  * never start (and so never give the slot back).
  */
-function withdrawQueued(
-  context: NeuronContext,
-  leaseIds: string[],
-): Pick<NeuronContext, 'slots' | 'leases'> {
+function withdrawQueued(context: NeuronContext, leaseIds: string[]): Pick<NeuronContext, 'slots'> {
   let slots = context.slots;
-  const leases = context.leases;
   for (const id of leaseIds) {
-    const entry = leases[id];
+    const entry = context.leases.get(id);
     if (entry?.phase !== 'queued') continue;
     slots = dequeue(slots, entry.capabilityType, id);
-    setOwn(leases, id, { ...entry, phase: 'reporting' as const });
+    entry.phase = 'reporting';
   }
-  return { slots, leases };
+  return { slots };
 }
 
 type AdmitQueue = {
   assign: (values: Partial<NeuronContext>) => void;
-  sendTo: (to: string, event: { type: 'start' }) => void;
+  sendTo: (to: 'leases', event: { type: 'deliver'; deliveries: LeaseDelivery[] }) => void;
 };
 
 /** Commit `next` and start the leases its free slots admit (none while refusing). */
@@ -589,15 +595,17 @@ function startAdmitted(q: AdmitQueue, next: NeuronContext, type: string): void {
   }
   const { table, started } = admit(next.slots, type);
   const now = Date.now();
-  for (const id of started) {
-    const entry = Object.hasOwn(next.leases, id) ? next.leases[id] : undefined;
+  const deliveries: LeaseDelivery[] = [];
+  for (const leaseId of started) {
+    const entry = next.leases.get(leaseId);
     if (entry) {
       entry.phase = 'running';
       entry.startedAt = now;
     }
+    deliveries.push({ leaseId, event: { type: 'start' } });
   }
   q.assign({ slots: table });
-  for (const id of started) q.sendTo(leaseActorId(id), { type: 'start' });
+  if (deliveries.length > 0) q.sendTo('leases', { type: 'deliver', deliveries });
 }
 
 export type NeuronMachine = typeof neuronMachine;

@@ -6,6 +6,7 @@ import { fromPromise } from 'xstate';
 import { connectionMachine } from '../../machines/connection.js';
 import { drainMachine } from '../../machines/drain.js';
 import { leaseMachine, type PostOutcomeInput } from '../../machines/lease.js';
+import { leasePool } from '../../machines/lease-pool.js';
 import { type HeartbeatInput, type HeartbeatOutput, neuronMachine } from '../../machines/neuron.js';
 import { describe, isTransient, statusOf, toError } from '../../machines/shared.js';
 import { RegistrationRejectedError } from '../errors.js';
@@ -192,7 +193,7 @@ export function provideEffects(deps: EffectDeps) {
   return neuronMachine.provide({
     actors: {
       connection,
-      lease,
+      leases: leasePool(lease),
       drain,
       heartbeat: fromPromise<HeartbeatOutput, HeartbeatInput>(async ({ input }) => {
         const sentAt = Date.now();

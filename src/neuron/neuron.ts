@@ -1,11 +1,5 @@
-import {
-  type Actor,
-  type AnyActorRef,
-  createActor,
-  type InspectionEvent,
-  type Observer,
-} from 'xstate';
-import { leaseActorId, type NeuronEmitted, type NeuronMachine } from '../../machines/neuron.js';
+import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
+import type { NeuronEmitted, NeuronMachine } from '../../machines/neuron.js';
 import type {
   CapabilityDefinition,
   CapabilityOverrides,
@@ -32,7 +26,7 @@ import {
   resolveOptions,
 } from './options.js';
 import type { HandlerEntry } from './run-handler.js';
-import { type NeuronSnapshot, type NeuronState, takeSnapshot } from './snapshot.js';
+import { leaseActors, type NeuronSnapshot, type NeuronState, takeSnapshot } from './snapshot.js';
 import { wireTransport } from './wiring.js';
 
 export interface StopOptions {
@@ -160,7 +154,6 @@ export class Neuron {
       ...(this.#inspect ? { inspect: this.#inspect } : {}),
     });
     this.#actor = actor;
-    dropLeaseDoneEvents(actor);
     actor.on('*', (event) => this.#relay(event));
     actor.subscribe({
       error: (err) => {
@@ -294,11 +287,9 @@ export class Neuron {
   }
 
   #deadlineOf(leaseId: string): number {
-    const children = this.#actor?.getSnapshot().children as Record<string, AnyActorRef | undefined>;
-    const context = children?.[leaseActorId(leaseId)]?.getSnapshot()?.context as
-      | { expiresAt?: number }
-      | undefined;
-    return context?.expiresAt ?? Date.now();
+    const snapshot = this.#actor?.getSnapshot();
+    const lease = snapshot && leaseActors(snapshot).get(leaseId)?.getSnapshot();
+    return lease?.context.expiresAt ?? Date.now();
   }
 
   #relay(event: NeuronEmitted): void {
@@ -353,35 +344,6 @@ export class Neuron {
       }
     }
   }
-}
-
-/**
- * xstate memoizes, per state node and forever, the transitions an event type selects
- * (`candidates-<type>`). A lease actor that ends sends its parent `xstate.done.actor.<leaseId>`:
- * a new event type per lease, so every lease left about 400 bytes behind for good (found by the
- * soak: 100 000 leases, +40 MB). The neuron machine has no use for those events (it forgets a
- * lease on its `lease.settled`), so they are not delivered. `_relay` is xstate's internal hop
- * for every event between actors; without it (another xstate) nothing is dropped.
- */
-function dropLeaseDoneEvents(actor: Actor<NeuronMachine>): void {
-  type Relay = (
-    source: AnyActorRef | undefined,
-    target: AnyActorRef,
-    event: { type: string },
-  ) => void;
-  const system = actor.system as unknown as { _relay?: Relay };
-  const relay = system._relay;
-  if (typeof relay !== 'function') return;
-  system._relay = (source, target, event) => {
-    if (
-      target === actor &&
-      event.type.startsWith('xstate.done.actor.') &&
-      (source as { logic?: { id?: unknown } } | undefined)?.logic?.id === 'lease'
-    ) {
-      return;
-    }
-    relay(source, target, event);
-  };
 }
 
 function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

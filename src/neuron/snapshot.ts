@@ -1,6 +1,7 @@
-import type { Actor, AnyActorRef } from 'xstate';
-import type { LeaseContext } from '../../machines/lease.js';
-import { leaseActorId, type NeuronMachine } from '../../machines/neuron.js';
+import type { Actor, ActorRefFrom, AnyActorRef, SnapshotFrom } from 'xstate';
+import type { LeaseMachine } from '../../machines/lease.js';
+import type { LeasePoolSnapshot } from '../../machines/lease-pool.js';
+import type { NeuronMachine } from '../../machines/neuron.js';
 import type { HandlerEntry } from './run-handler.js';
 
 /** The neuron's lifecycle, as one string (Temporal's `getState()` style). */
@@ -40,6 +41,17 @@ export function stateString(value: unknown): string {
     .join(',');
 }
 
+const NO_LEASES: ReadonlyMap<string, ActorRefFrom<LeaseMachine>> = new Map();
+
+/** The lease actors the neuron holds, by leaseId (none before `start()` and once stopped). */
+export function leaseActors(
+  snapshot: SnapshotFrom<NeuronMachine>,
+): ReadonlyMap<string, ActorRefFrom<LeaseMachine>> {
+  const children = snapshot.children as Record<string, AnyActorRef | undefined>;
+  const pool = children.leases?.getSnapshot() as LeasePoolSnapshot | undefined;
+  return pool?.leases ?? NO_LEASES;
+}
+
 export function takeSnapshot(
   actor: Actor<NeuronMachine> | undefined,
   handlers: ReadonlyMap<string, HandlerEntry>,
@@ -69,11 +81,12 @@ export function takeSnapshot(
   const children = snap.children as Record<string, AnyActorRef | undefined>;
   const connectionSnap = children.connection?.getSnapshot();
   const connectionContext = connectionSnap?.context as { attempt?: number } | undefined;
+  const actors = leaseActors(snap);
   const leases: LeaseSnapshot[] = [];
-  for (const leaseId of Object.keys(context.leases)) {
-    const child = children[leaseActorId(leaseId)]?.getSnapshot();
-    const lease = child?.context as LeaseContext | undefined;
-    if (!child || !lease) continue;
+  for (const leaseId of context.leases.keys()) {
+    const child = actors.get(leaseId)?.getSnapshot();
+    if (!child) continue;
+    const lease = child.context;
     leases.push({
       leaseId,
       taskId: lease.taskId,

@@ -3,6 +3,7 @@ import { createActor, fromCallback, fromPromise } from 'xstate';
 import { connectionMachine } from '../../machines/connection.js';
 import { drainMachine } from '../../machines/drain.js';
 import { leaseMachine, type Outcome, type PostOutcomeInput } from '../../machines/lease.js';
+import { leasePool } from '../../machines/lease-pool.js';
 import {
   type HeartbeatInput,
   type HeartbeatOutput,
@@ -34,19 +35,21 @@ function harness(options: { heartbeatFails?: number } = {}) {
           }),
         },
       }),
-      lease: leaseMachine.provide({
-        actors: {
-          validateInput: fromPromise(async ({ input }) => input.input),
-          runHandler: fromCallback(({ input, sendBack }) => {
-            handlers.set(input.leaseId, (outcome) =>
-              sendBack({ type: 'handler.settled', outcome }),
-            );
-          }),
-          postOutcome: fromPromise<void, PostOutcomeInput>(async ({ input }) => {
-            posted.push(input);
-          }),
-        },
-      }),
+      leases: leasePool(
+        leaseMachine.provide({
+          actors: {
+            validateInput: fromPromise(async ({ input }) => input.input),
+            runHandler: fromCallback(({ input, sendBack }) => {
+              handlers.set(input.leaseId, (outcome) =>
+                sendBack({ type: 'handler.settled', outcome }),
+              );
+            }),
+            postOutcome: fromPromise<void, PostOutcomeInput>(async ({ input }) => {
+              posted.push(input);
+            }),
+          },
+        }),
+      ),
       drain: drainMachine.provide({
         actors: { closeTransport: fromPromise<void>(async () => {}) },
       }),

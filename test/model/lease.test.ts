@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { leaseMachine } from '../../machines/lease.js';
-import { leaseActorId } from '../../machines/neuron.js';
 import type { LeaseFrame } from '../../src/protocol/frames.js';
 import { reportCoverage } from './coverage.js';
 import { edgesOf, type PlannedPath, planPaths } from './graph.js';
@@ -70,7 +69,7 @@ function scriptOutcomes(rig: Rig, path: PlannedPath): void {
 }
 
 const driver: Driver = {
-  subject: (m) => m.machine === 'lease' && m.actorId === leaseActorId(subject.leaseId),
+  subject: (m) => m.machine === 'lease' && m.actorId === subject.leaseId,
   async setup(path) {
     subject = { leaseId: 'l-model', taskId: 't-l-model' };
     const rig = await Rig.create({
