@@ -8,6 +8,7 @@ import { type BenchConfig, runBench, SCENARIOS } from './harness.js';
 import { formatMarkdown, formatRatios, formatTable } from './report.js';
 
 const tiny: BenchConfig = {
+  sdk: 'source',
   rounds: 1,
   scenarios: SCENARIOS,
   warmup: 0,

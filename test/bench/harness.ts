@@ -4,7 +4,7 @@
  * every figure with its medians and the SDK/raw ratio. `main.ts` prints and saves it; the smoke
  * test runs it tiny.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,12 @@ export interface BenchConfig {
   validation: { n: number; perSecond: number; concurrency: number };
   memory: { n: number; heartbeatIntervalMs: number; heartbeats: number };
   reconnect: { initialReconnectDelayMs: number };
+  /**
+   * Which SDK the neuron process runs: `dist`, the package as published (built with
+   * `tsconfig.build.json` first), or `source` through tsx, whose `keepNames` transform gives
+   * every named function a dictionary-mode `name` (slower, ~2 KB more per lease).
+   */
+  sdk: 'dist' | 'source';
   /** Write a V8 CPU profile of the SDK neuron process into this directory. */
   cpuProfDir?: string;
   /** Write a heap snapshot of each neuron process at full memory load into this directory. */
@@ -38,6 +44,7 @@ export interface BenchConfig {
 }
 
 export const FULL: Omit<BenchConfig, 'scenarios'> = {
+  sdk: 'dist',
   rounds: 5,
   warmup: 2_000,
   throughput: { n: 20_000, concurrency: 64 },
@@ -48,6 +55,7 @@ export const FULL: Omit<BenchConfig, 'scenarios'> = {
 };
 
 export const QUICK: Omit<BenchConfig, 'scenarios'> = {
+  sdk: 'dist',
   rounds: 2,
   warmup: 1_000,
   throughput: { n: 5_000, concurrency: 64 },
@@ -119,6 +127,19 @@ function cpuModel(): string {
   }
 }
 
+/** Compile the package as `npm run build` does; returns its entry point. */
+function buildSdk(): string {
+  const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+  const built = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) {
+    throw new Error(`bench: building the SDK failed:\n${built.stdout}${built.stderr}`);
+  }
+  return `${ROOT}dist/src/index.js`;
+}
+
 export async function runBench(config: BenchConfig): Promise<BenchResult> {
   const log = config.log ?? (() => {});
   const startedAt = new Date();
@@ -128,7 +149,12 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
   if (config.heapSnapshotDir) mkdirSync(config.heapSnapshotDir, { recursive: true });
   const gateway = spawnChild('gateway-process.ts', [], [], 'gateway');
   const neurons: Neurons = {
-    sdk: spawnChild('neuron-process.ts', ['sdk'], ['--expose-gc', ...profile], 'sdk neuron'),
+    sdk: spawnChild(
+      'neuron-process.ts',
+      config.sdk === 'dist' ? ['sdk', buildSdk()] : ['sdk'],
+      ['--expose-gc', ...profile],
+      'sdk neuron',
+    ),
     raw: spawnChild('neuron-process.ts', ['raw'], ['--expose-gc'], 'raw neuron'),
   };
   const metrics = new Map<string, Metric>();

@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [--rounds N] [--only throughput,latency] [--cpu-prof] [--heap-snapshot]`
+ * `npm run bench [-- --quick] [--rounds N] [--only throughput,latency] [--source] [--cpu-prof] [--heap-snapshot]`
  *
+ * The SDK runs as built (`dist/`, compiled first); `--source` runs its TypeScript through tsx.
  * The SDK against the raw-protocol baseline, side by side; see README "Performance".
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     'heap-snapshot': { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -39,6 +41,7 @@ for (const name of only ?? []) {
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const config: BenchConfig = {
   ...base,
+  sdk: values.source ? 'source' : 'dist',
   rounds: values.rounds ? Number(values.rounds) : base.rounds,
   scenarios: (only as ScenarioName[] | undefined) ?? SCENARIOS,
   ...(values['cpu-prof'] && { cpuProfDir: join(artifacts, 'profiles', stamp) }),
@@ -47,7 +50,7 @@ const config: BenchConfig = {
 };
 
 console.log(
-  `bench: ${config.scenarios.join(', ')}; ${config.rounds} rounds, SDK and raw alternately${values.quick ? ' (--quick)' : ''}`,
+  `bench: ${config.scenarios.join(', ')}; ${config.rounds} rounds, SDK (${config.sdk === 'dist' ? 'dist/, as built' : 'source, through tsx'}) and raw alternately${values.quick ? ' (--quick)' : ''}`,
 );
 const result = await runBench(config);
 console.log(`\n${formatTable(result)}\n`);

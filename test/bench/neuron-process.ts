@@ -1,13 +1,14 @@
 /**
- * A neuron process of the bench: `node --expose-gc --import tsx neuron-process.ts sdk|raw`.
+ * A neuron process of the bench: `node --expose-gc --import tsx neuron-process.ts sdk|raw [sdk]`.
  * The orchestrator connects a fresh client per round over IPC; between rounds the process stays
  * up (both kinds are equally warm). Heartbeat POSTs are timed through undici's diagnostics
- * channels, which both clients go through.
+ * channels, which both clients go through. The SDK is loaded from the module named by the third
+ * argument: the package as built (`dist/src/index.js`), or its source through tsx.
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
-import { defineCapability, Neuron } from '../../src/index.js';
+import type * as Sdk from '../../src/index.js';
 import { serve } from './ipc.js';
 import { RawNeuron } from './raw-neuron.js';
 import {
@@ -22,7 +23,10 @@ import {
 } from './workload.js';
 
 const kind = process.argv[2];
-if (kind !== 'sdk' && kind !== 'raw') throw new Error('usage: neuron-process.ts sdk|raw');
+if (kind !== 'sdk' && kind !== 'raw') throw new Error('usage: neuron-process.ts sdk|raw [sdk]');
+const { defineCapability, Neuron }: typeof Sdk = await import(
+  process.argv[3] ?? '../../src/index.js'
+);
 
 export interface ConnectArgs {
   url: string;
