@@ -43,6 +43,11 @@ export type LeasePoolLogic = ActorLogic<LeasePoolSnapshot, LeasePoolEvent>;
 const DONE = 'xstate.done.actor.';
 const ERROR = 'xstate.error.actor.';
 
+function stopAll(leases: Map<string, AnyActorRef>, scope: { stopChild(a: AnyActorRef): void }) {
+  for (const actor of leases.values()) scope.stopChild(actor);
+  leases.clear();
+}
+
 /**
  * The pool's logic over `lease` (the lease machine with its effects provided). Its snapshot is
  * updated in place: it holds live actor references, which are never persisted or compared.
@@ -74,13 +79,15 @@ export function leasePool(lease: LeaseMachine): LeasePoolLogic {
           return snapshot;
         }
         case 'xstate.stop':
-          for (const actor of leases.values()) scope.stopChild(actor);
-          leases.clear();
+          stopAll(leases, scope);
           return { status: 'stopped', output: undefined, error: undefined, leases };
       }
       if (event.type.startsWith(DONE)) {
         leases.delete(event.type.slice(DONE.length));
       } else if (event.type.startsWith(ERROR)) {
+        // xstate ends a failed actor without sending it `xstate.stop`: the other leases are
+        // stopped here (their handlers aborted), or they would run on, orphaned.
+        stopAll(leases, scope);
         throw (event as { error?: unknown }).error;
       } else if (event.type.startsWith('lease.')) {
         const parent: AnyActorRef | undefined = scope.self._parent;

@@ -31,7 +31,8 @@ export interface ContextParts {
   task: TaskPayload;
   leaseId: string;
   deadline: () => number;
-  signal: AbortSignal;
+  /** Called when the handler first reads `ctx.signal`. */
+  signal: () => AbortSignal;
   log: NeuronLogger;
   progress: (update: ProgressUpdate) => void;
 }
@@ -48,7 +49,9 @@ export function createHandlerContext(parts: ContextParts): {
     get deadline() {
       return new Date(parts.deadline());
     },
-    signal: parts.signal,
+    get signal() {
+      return parts.signal();
+    },
     log: parts.log,
     progress: (update) => {
       if (typeof update !== 'object' || update === null) {

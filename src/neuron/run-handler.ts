@@ -97,27 +97,43 @@ export function classifyOutput(capability: ResolvedCapability, returned: unknown
 export function createRunHandler(deps: RunHandlerDeps) {
   return fromCallback<{ type: 'abort'; reason: LeaseAbortReason }, RunHandlerInput>(
     ({ input, sendBack, receive }) => {
-      const controller = new AbortController();
+      // The signal and the progress reporter are made when the handler first uses them: most
+      // handlers never do, and an AbortController (an EventTarget and two Maps) is the largest
+      // thing a lease would otherwise hold.
+      let controller: AbortController | undefined;
+      let abortedWith: LeaseAbortedError | undefined;
+      const signal = (): AbortSignal => {
+        if (!controller) {
+          controller = new AbortController();
+          if (abortedWith) controller.abort(abortedWith);
+        }
+        return controller.signal;
+      };
       const abort = (reason: LeaseAbortReason): void => {
-        if (!controller.signal.aborted) controller.abort(new LeaseAbortedError(reason));
+        if (abortedWith) return;
+        abortedWith = new LeaseAbortedError(reason);
+        controller?.abort(abortedWith);
       };
       receive((event) => abort(event.reason));
 
+      let reporter: ReturnType<typeof createProgressReporter> | undefined;
       const entry = deps.handlers.get(input.capabilityType);
-      const reporter = createProgressReporter((update) =>
-        deps.postProgress(input.leaseId, input.task.taskId, update),
-      );
       const { ctx, failure } = createHandlerContext({
         task: input.task,
         leaseId: input.leaseId,
         deadline: () => deps.deadlineOf(input.leaseId),
-        signal: controller.signal,
+        signal,
         log: childLogger(deps.logger, {
           leaseId: input.leaseId,
           taskId: input.task.taskId,
           capabilityType: input.capabilityType,
         }),
-        progress: (update) => reporter.report(update),
+        progress: (update) => {
+          reporter ??= createProgressReporter((u) =>
+            deps.postProgress(input.leaseId, input.task.taskId, u),
+          );
+          reporter.report(update);
+        },
       });
 
       let done = false;
@@ -125,10 +141,12 @@ export function createRunHandler(deps: RunHandlerDeps) {
       const settle = (outcome: Outcome): void => {
         if (done) return;
         done = true;
-        // A progress POST still in flight goes first: no progress may follow the outcome.
-        void reporter.close().then(() => {
+        const report = (): void => {
           if (!stopped) sendBack({ type: 'handler.settled', outcome });
-        });
+        };
+        // A progress POST still in flight goes first: no progress may follow the outcome.
+        if (reporter) void reporter.close().then(report);
+        else report();
       };
 
       if (!entry) {
@@ -172,7 +190,7 @@ export function createRunHandler(deps: RunHandlerDeps) {
         if (!done) abort('shutdown');
         done = true;
         stopped = true;
-        void reporter.close();
+        void reporter?.close();
       };
     },
   );
