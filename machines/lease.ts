@@ -374,13 +374,17 @@ export const leaseMachine = leaseSetup.createMachine({
         abort: { target: 'nacking', actions: 'recordAbort' },
       },
     },
-    /** Waiting for a slot; not listed in heartbeats, so never renewed. */
+    /**
+     * Waiting for a slot; not listed in heartbeats, so never renewed. A heartbeat answer may
+     * still name it `lost` (the gateway reclaimed it): it then never runs, and posts nothing.
+     */
     queued: {
       entry: 'notifyQueued',
       on: {
         start: 'executing',
         cancel: { target: 'nacking', actions: 'recordCancel' },
         abort: { target: 'nacking', actions: 'recordAbort' },
+        lost: { target: 'lost', actions: 'recordLost' },
       },
       after: { queueExpiry: { target: 'expired' } },
     },

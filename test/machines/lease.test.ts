@@ -194,6 +194,19 @@ describe('lease machine', () => {
     expect(h.log).toContain('settled:lost');
   });
 
+  it('never runs a queued lease the gateway reports lost, and posts nothing for it', async () => {
+    const h = harness();
+    h.actor.start();
+    await flush();
+    expect(h.state()).toBe('queued');
+    h.actor.send({ type: 'lost' });
+    h.actor.send({ type: 'start' });
+    await flush();
+    expect(h.state()).toBe('lost');
+    expect(h.log).toEqual(['queued', 'settled:lost']);
+    expect(h.posted).toHaveLength(0);
+  });
+
   it('drops a queued lease whose expiresAt passes before it starts', async () => {
     const h = harness({ ttlMs: 1_000 });
     h.actor.start();

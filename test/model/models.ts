@@ -170,7 +170,8 @@ export const leaseModel: Model = {
           ];
         if (type === 'renewed') return running ? [{ type, expiresAt: NOW + 7_200_000 }] : [];
         if (type === 'heartbeat-accepted') return running ? [{ type, sentAt: NOW }] : [];
-        if (type === 'lost') return running || retrying ? [{ type }] : [];
+        if (type === 'lost')
+          return running || retrying || state.matches('queued') ? [{ type }] : [];
         return undefined;
       });
     },
