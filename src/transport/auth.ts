@@ -27,7 +27,12 @@ export interface AuthLimits {
 export async function authorizationHeader(auth: AuthCallback, limits: AuthLimits): Promise<string> {
   let token: unknown;
   try {
-    token = await bounded(auth, limits);
+    // Never inside the caller's own call stack (the caller may be a machine mid-transition).
+    await undefined;
+    if (limits.signal?.aborted) throw abandoned();
+    const returned: unknown = auth();
+    // A token returned at once (the common case) needs no deadline: no timer, no listener.
+    token = isThenable(returned) ? await bounded(returned, limits) : returned;
   } catch (err) {
     if (err instanceof AuthCallbackError) throw err;
     throw new AuthCallbackError('the auth callback threw (see cause)', err);
@@ -44,8 +49,22 @@ export async function authorizationHeader(auth: AuthCallback, limits: AuthLimits
   return `Bearer ${token}`;
 }
 
-/** `auth()`, rejected with an `AuthCallbackError` past the deadline or on abort. */
-function bounded(auth: AuthCallback, { timeoutMs, signal }: AuthLimits): Promise<unknown> {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+const abandoned = (): AuthCallbackError =>
+  new AuthCallbackError('the auth call was abandoned: the request was cancelled');
+
+/** `auth()`'s promise, rejected with an `AuthCallbackError` past the deadline or on abort. */
+function bounded(
+  pending: PromiseLike<unknown>,
+  { timeoutMs, signal }: AuthLimits,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const finish = (): void => {
       clearTimeout(timer);
@@ -53,7 +72,7 @@ function bounded(auth: AuthCallback, { timeoutMs, signal }: AuthLimits): Promise
     };
     const onAbort = (): void => {
       finish();
-      reject(new AuthCallbackError('the auth call was abandoned: the request was cancelled'));
+      reject(abandoned());
     };
     const timer = setTimeout(() => {
       finish();
@@ -61,19 +80,16 @@ function bounded(auth: AuthCallback, { timeoutMs, signal }: AuthLimits): Promise
     }, timeoutMs);
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    // A sync throw becomes a rejection, like an async one.
-    Promise.resolve()
-      .then(auth)
-      .then(
-        (token) => {
-          finish();
-          resolve(token);
-        },
-        (err: unknown) => {
-          finish();
-          reject(err);
-        },
-      );
+    Promise.resolve(pending).then(
+      (token) => {
+        finish();
+        resolve(token);
+      },
+      (err: unknown) => {
+        finish();
+        reject(err);
+      },
+    );
   });
 }
 

@@ -165,6 +165,18 @@ describe('HttpTransport.post', () => {
       () => '',
       () => 42,
       () => 'secret-token\r\nx-injected: 1',
+      // The same, from a promise, and from a thenable whose `then` cannot even be read.
+      async () => {
+        throw new Error('vault unreachable');
+      },
+      async () => '',
+      async () => 'secret-token\r\nx-injected: 1',
+      () => ({
+        // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is the point here
+        get then(): never {
+          throw new Error('secret-token');
+        },
+      }),
     ];
     for (const auth of cases) {
       const transport = new HttpTransport({
