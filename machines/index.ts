@@ -41,6 +41,7 @@ export {
   type HeartbeatOutput,
   type LeaseEntry,
   type LeasePhase,
+  LeaseTable,
   type NeuronContext,
   type NeuronEmitted,
   type NeuronEvent,

@@ -71,7 +71,7 @@ export interface NeuronContext {
    * The leases held, by leaseId. Updated in place, like `settled`: copying it on every lease
    * event made each lease cost O(leases in flight), quadratic with thousands in flight.
    */
-  leases: Map<string, LeaseEntry>;
+  leases: LeaseTable;
   /** Settled leaseIds; a replayed `lease` for one of them is a duplicate. */
   settled: SettledLeases;
   heartbeatIntervalMs: number;
@@ -134,6 +134,13 @@ export interface HeartbeatOutput {
   sentAt: number;
   leaseIds: string[];
   answer: HeartbeatAnswer | undefined;
+}
+
+/** The lease table; serialized (for the inspector, snapshots in logs) as a plain object. */
+export class LeaseTable extends Map<string, LeaseEntry> {
+  toJSON(): Record<string, LeaseEntry> {
+    return Object.fromEntries(this);
+  }
 }
 
 /** One event for one lease, through the pool. */
@@ -438,7 +445,7 @@ export const neuronMachine = setup({
     return {
       settings: input,
       slots,
-      leases: new Map(),
+      leases: new LeaseTable(),
       settled: new SettledLeases(SETTLED_MEMORY_MS, Date.now()),
       heartbeatIntervalMs: input.heartbeatIntervalMs,
       sessionId: undefined,

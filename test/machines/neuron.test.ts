@@ -139,6 +139,20 @@ describe('neuron machine', () => {
     expect([...h.handlers.keys()]).toEqual(['a', 'b', 'c']);
   });
 
+  it('shows its lease table as a plain object when serialized (the inspector, logs), hostile ids included', async () => {
+    const h = harness();
+    await h.startRegistered();
+    for (const id of ['a', '__proto__', 'c']) h.lease(id);
+    await flush();
+    const shown = JSON.parse(JSON.stringify(h.actor.getSnapshot().context)) as {
+      leases: Record<string, { phase: string }>;
+    };
+    expect(Object.keys(shown.leases)).toEqual(['a', '__proto__', 'c']);
+    expect(Object.getPrototypeOf(shown.leases)).toBe(Object.prototype);
+    expect(shown.leases.a?.phase).toBe('running');
+    expect(shown.leases.c?.phase).toBe('queued');
+  });
+
   it('lists only started leases in heartbeats, never queued ones', async () => {
     const h = harness();
     await h.startRegistered();
