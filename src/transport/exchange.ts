@@ -3,6 +3,7 @@
  * time → `RequestTimeoutError`, no answer at all → `NetworkError`. The deadline covers the
  * answer's headers and whatever `read` consumes of its body.
  */
+import { performance } from 'node:perf_hooks';
 import { NetworkError, NeuronError, RequestTimeoutError } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 
@@ -10,6 +11,11 @@ export interface ExchangeOptions {
   /** `events` or the POST path: names the request in errors. */
   path: string;
   timeoutMs: number;
+  /**
+   * `performance.now()` when the request began, if before this exchange (its `auth` call): the
+   * deadline is then `timeoutMs` after that, so the two together never take longer.
+   */
+  startedAt?: number;
   /** Aborted on timeout; the caller may abort it too (`stop()`), and keeps it for a stream. */
   controller: AbortController;
 }
@@ -17,14 +23,18 @@ export interface ExchangeOptions {
 export async function exchange<T>(
   client: HttpClient,
   request: Omit<HttpRequest, 'signal'>,
-  { path, timeoutMs, controller }: ExchangeOptions,
+  { path, timeoutMs, controller, startedAt }: ExchangeOptions,
   read: (response: HttpResponse) => Promise<T>,
 ): Promise<T> {
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
+  const spent = startedAt === undefined ? 0 : performance.now() - startedAt;
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      controller.abort();
+    },
+    Math.max(0, timeoutMs - spent),
+  );
   try {
     return await read(await client({ ...request, signal: controller.signal }));
   } catch (err) {

@@ -4,6 +4,7 @@
  * belong to the neuron's connection machine, which reads `reconnectPolicy`.
  */
 import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { BadStreamError, NeuronError } from '../errors.js';
 import { childLogger, type NeuronLogger } from '../logger.js';
@@ -175,6 +176,7 @@ export class HttpTransport implements Transport {
 
   async #open(controller: AbortController): Promise<HttpResponse> {
     const { base, neuronId, requestTimeoutMs } = this.#options;
+    const startedAt = performance.now();
     const headers: Record<string, string> = {
       authorization: await this.#authorize(controller.signal),
       accept: 'text/event-stream',
@@ -186,7 +188,7 @@ export class HttpTransport implements Transport {
     return exchange(
       this.#client,
       { method: 'GET', url, headers, streaming: true },
-      { path: 'events', timeoutMs: requestTimeoutMs, controller },
+      { path: 'events', timeoutMs: requestTimeoutMs, controller, startedAt },
       async (res) => {
         if (res.status !== 200) {
           const body = await res.text();

@@ -3,6 +3,7 @@
  * 401 rule is applied here; 429 / 5xx / network errors go back to the caller, whose lease or
  * heartbeat logic decides whether to retry.
  */
+import { performance } from 'node:perf_hooks';
 import type { NeuronLogger } from '../logger.js';
 import type { ClientFrame, PostPath } from '../protocol/frames.js';
 import { parseJsonSafely } from '../protocol/validate-frame.js';
@@ -34,6 +35,7 @@ export async function postFrame(
   // "401 on the SSE open or on any POST: call `auth` again and retry that request once at once.
   // A second consecutive `401` escalates" — here: `onAuthRejected`, then rejects with the 401.
   for (let attempt = 1; ; attempt++) {
+    const startedAt = performance.now();
     const headers = {
       authorization: await ctx.authorize(),
       accept: 'application/json',
@@ -49,7 +51,7 @@ export async function postFrame(
       answer = await exchange(
         ctx.client,
         { method: 'POST', url, headers, body },
-        { path, timeoutMs: ctx.requestTimeoutMs, controller },
+        { path, timeoutMs: ctx.requestTimeoutMs, controller, startedAt },
         // Reading the whole body, whatever the status, hands the socket back to the pool.
         async (res) => ({
           status: res.status,

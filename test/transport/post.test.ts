@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -144,6 +145,26 @@ describe('HttpTransport.post', () => {
     const error = await transport.post('ack', ack).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(RequestTimeoutError);
     expect(error).toMatchObject({ path: 'ack', code: 'NEURON_ERR_REQUEST_TIMEOUT' });
+    await transport.close();
+  });
+
+  it('counts a slow auth call against the same requestTimeoutMs: the two together never take longer', async () => {
+    // Each alone fits in the 300 ms; together they do not.
+    server.handle((_req, res) => {
+      setTimeout(() => res.writeHead(200).end(), 200).unref();
+    });
+    const transport = new HttpTransport({
+      gatewayUrl: server.url,
+      neuronId: 'n',
+      requestTimeoutMs: 300,
+      auth: () => new Promise<string>((resolve) => setTimeout(() => resolve('t'), 200)),
+    });
+    const started = performance.now();
+    const error = await transport.post('ack', ack).catch((err: unknown) => err);
+    const elapsed = performance.now() - started;
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect((error as Error).message).toBe('no answer to ack within 300 ms');
+    expect(elapsed).toBeLessThan(390);
     await transport.close();
   });
 
