@@ -62,6 +62,8 @@ export interface LeaseEntry {
   phase: LeasePhase;
   /** ms since the epoch; set when the handler starts. */
   startedAt: number | undefined;
+  /** A heartbeat answer named it `lost` while its input was being validated. */
+  lost?: true;
 }
 
 export interface NeuronContext {
@@ -241,8 +243,14 @@ export const neuronMachine = setup({
       if (event.type !== 'lease.queued') return;
       const entry = context.leases.get(event.leaseId);
       if (!entry) return;
-      const queued = enqueue(context.slots, entry.capabilityType, event.leaseId);
       entry.phase = 'queued';
+      // Named lost during validation (which ignores it): now that it waits, it hears it, never
+      // takes a slot, and posts nothing.
+      if (entry.lost) {
+        q.sendTo('leases', deliver(event.leaseId, { type: 'lost' }));
+        return;
+      }
+      const queued = enqueue(context.slots, entry.capabilityType, event.leaseId);
       startAdmitted(q, { ...context, slots: queued }, entry.capabilityType);
     }),
     releaseSlot: enqueueActions(({ context, event, enqueue: q }) => {
@@ -420,8 +428,10 @@ export const neuronMachine = setup({
           });
       }
       for (const leaseId of lost) {
-        if (context.leases.has(leaseId) && !listed.has(leaseId))
-          deliveries.push({ leaseId, event: { type: 'lost' } });
+        const entry = context.leases.get(leaseId);
+        if (!entry || listed.has(leaseId)) continue;
+        if (entry.phase === 'validating') entry.lost = true;
+        else deliveries.push({ leaseId, event: { type: 'lost' } });
       }
       if (deliveries.length > 0) q.sendTo('leases', { type: 'deliver', deliveries });
     }),

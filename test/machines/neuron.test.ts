@@ -18,8 +18,11 @@ class StatusError extends Error {
   }
 }
 
-function harness(options: { heartbeatFails?: number } = {}) {
+function harness(options: { heartbeatFails?: number; heldValidation?: string } = {}) {
   const posted: PostOutcomeInput[] = [];
+  /** What heartbeat answers name `lost`; and the release of the held lease's validation. */
+  const lost: string[] = [];
+  let releaseValidation: () => void = () => {};
   const heartbeats: HeartbeatInput[] = [];
   const registers: number[] = [];
   const handlers = new Map<string, (outcome: Outcome) => void>();
@@ -38,7 +41,14 @@ function harness(options: { heartbeatFails?: number } = {}) {
       leases: leasePool(
         leaseMachine.provide({
           actors: {
-            validateInput: fromPromise(async ({ input }) => input.input),
+            validateInput: fromPromise(async ({ input }) => {
+              if ((input.input as { id?: string }).id === options.heldValidation) {
+                await new Promise<void>((resolve) => {
+                  releaseValidation = resolve;
+                });
+              }
+              return input.input;
+            }),
             runHandler: fromCallback(({ input, sendBack }) => {
               handlers.set(input.leaseId, (outcome) =>
                 sendBack({ type: 'handler.settled', outcome }),
@@ -62,7 +72,7 @@ function harness(options: { heartbeatFails?: number } = {}) {
         return {
           sentAt: Date.now(),
           leaseIds: input.inFlight.map((l) => l.leaseId),
-          answer: { leases: [] },
+          answer: { leases: [], lost: [...lost] },
         };
       }),
     },
@@ -87,7 +97,7 @@ function harness(options: { heartbeatFails?: number } = {}) {
       type: 'lease',
       leaseId,
       capabilityType,
-      task: { taskId: `t-${leaseId}`, input: {} },
+      task: { taskId: `t-${leaseId}`, input: { id: leaseId } },
     };
     actor.send({ ...frame, receivedAt: Date.now() });
   };
@@ -106,6 +116,8 @@ function harness(options: { heartbeatFails?: number } = {}) {
   };
   return {
     actor,
+    lost,
+    releaseValidation: () => releaseValidation(),
     posted,
     heartbeats,
     registers,
@@ -151,6 +163,29 @@ describe('neuron machine', () => {
     expect(Object.getPrototypeOf(shown.leases)).toBe(Object.prototype);
     expect(shown.leases.a?.phase).toBe('running');
     expect(shown.leases.c?.phase).toBe('queued');
+  });
+
+  it('never runs a lease a heartbeat answer named lost while its input was being validated', async () => {
+    const h = harness({ heldValidation: 'v' });
+    await h.startRegistered();
+    h.lease('v');
+    h.lost.push('v');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(h.heartbeats).toHaveLength(1);
+    h.releaseValidation();
+    await flush();
+    expect(h.handlers.has('v')).toBe(false);
+    expect(h.posted).toEqual([]);
+    const settled = h.emitted.find((e) => e.type === 'lease:settled');
+    expect(settled).toMatchObject({ leaseId: 'v', settlement: 'lost' });
+    expect(h.actor.getSnapshot().context.slots['acme/echo']).toMatchObject({
+      running: 0,
+      queue: [],
+    });
+    // Its slot was never taken: the next lease runs at once.
+    h.lease('w');
+    await flush();
+    expect(h.handlers.has('w')).toBe(true);
   });
 
   it('lists only started leases in heartbeats, never queued ones', async () => {
