@@ -558,6 +558,46 @@ describe('heartbeat answers', () => {
     await h.gw.waitForTask(task.taskId);
     await h.stop();
   });
+
+  it('gives a ctx that survives destructuring and spreading, its deadline and signal read live', async () => {
+    const h = await createHarness();
+    const seen: Array<Record<string, unknown>> = [];
+    h.neuron.handle(echo, async (input, ctx) => {
+      const { signal, deadline, leaseId, task, log, progress, fail } = ctx;
+      const spread = { ...ctx };
+      seen.push({
+        signal,
+        deadline,
+        leaseId,
+        task,
+        log,
+        progress,
+        fail,
+        spread,
+        keys: Object.keys(ctx),
+      });
+      progress({ percent: 50 });
+      return input;
+    });
+    await h.start();
+    const task = h.gw.submitTask({ capabilityType: 'acme/echo', input: 7, leaseTtlMs: 10_000 });
+    await h.gw.waitForTask(task.taskId);
+    expect(seen).toHaveLength(1);
+    const got = seen[0] as Record<string, unknown>;
+    expect(got.signal).toBeInstanceOf(AbortSignal);
+    expect(got.deadline).toBeInstanceOf(Date);
+    expect(got.leaseId).toBe(h.gw.task(task.taskId)?.history[0]?.leaseId);
+    expect((got.task as { taskId?: string }).taskId).toBe(task.taskId);
+    expect(typeof got.fail).toBe('function');
+    const spread = got.spread as Record<string, unknown>;
+    expect(spread.signal).toBe(got.signal);
+    expect(spread.deadline).toBeInstanceOf(Date);
+    expect((got.keys as string[]).sort()).toEqual(
+      ['deadline', 'fail', 'leaseId', 'log', 'progress', 'signal', 'task'].sort(),
+    );
+    await expect.poll(() => h.gw.requests.filter((r) => r.path === 'progress').length).toBe(1);
+    await h.stop();
+  });
 });
 
 describe('disconnects and snapshots', () => {
