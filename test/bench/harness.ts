@@ -35,6 +35,11 @@ export interface BenchConfig {
    * every named function a dictionary-mode `name` (slower, ~2 KB more per lease).
    */
   sdk: 'dist' | 'source';
+  /**
+   * Pin the gateway to one core and the neuron processes to another (`taskset`, Linux), as the
+   * issue asks: "two cores: one each". Without `taskset` or a second core, nothing is pinned.
+   */
+  pin: boolean;
   /** Write a V8 CPU profile of the SDK neuron process into this directory. */
   cpuProfDir?: string;
   /** Write a heap snapshot of each neuron process at full memory load into this directory. */
@@ -45,6 +50,7 @@ export interface BenchConfig {
 
 export const FULL: Omit<BenchConfig, 'scenarios'> = {
   sdk: 'dist',
+  pin: true,
   rounds: 5,
   warmup: 2_000,
   throughput: { n: 20_000, concurrency: 64 },
@@ -56,6 +62,7 @@ export const FULL: Omit<BenchConfig, 'scenarios'> = {
 
 export const QUICK: Omit<BenchConfig, 'scenarios'> = {
   sdk: 'dist',
+  pin: true,
   rounds: 2,
   warmup: 1_000,
   throughput: { n: 5_000, concurrency: 64 },
@@ -95,6 +102,8 @@ export interface MachineInfo {
   loadavgEnd: number[];
   /** A 1-minute load average above half the cores at the start or the end. */
   busy: boolean;
+  /** Where the processes ran: `gateway: CPU 0, neurons: CPU 1`, or `not pinned (…)`. */
+  placement: string;
 }
 
 export interface BenchResult {
@@ -107,13 +116,33 @@ export interface BenchResult {
 
 type Neurons = Record<ClientKind, Remote>;
 
-function spawnChild(script: string, args: string[], execArgv: string[], name: string): Remote {
-  const child = spawn(
-    process.execPath,
-    [...execArgv, '--import', 'tsx', `${HERE}${script}`, ...args],
-    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
+function spawnChild(
+  script: string,
+  args: string[],
+  execArgv: string[],
+  name: string,
+  core: string | undefined,
+): Remote {
+  const argv = [...execArgv, '--import', 'tsx', `${HERE}${script}`, ...args];
+  // `taskset` execs node in place: the child (its pid, its IPC channel) is node's.
+  const [command, commandArgs] =
+    core === undefined
+      ? [process.execPath, argv]
+      : ['taskset', ['-c', core, process.execPath, ...argv]];
+  const child = spawn(command, commandArgs, {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Remote(name, child);
+}
+
+/** The cores for the gateway and the neurons, or why there are none. */
+function placement(pin: boolean): { gateway?: string; neuron?: string; text: string } {
+  if (!pin) return { text: 'not pinned (--no-pin)' };
+  if (availableParallelism() < 2) return { text: 'not pinned (one core)' };
+  const probe = spawnSync('taskset', ['-c', '0', process.execPath, '-e', ''], { stdio: 'ignore' });
+  if (probe.status !== 0) return { text: 'not pinned (no taskset)' };
+  return { gateway: '0', neuron: '1', text: 'gateway: CPU 0, neurons: CPU 1 (taskset)' };
 }
 
 function cpuModel(): string {
@@ -147,15 +176,17 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
   const profile = config.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${config.cpuProfDir}`] : [];
   if (config.cpuProfDir) mkdirSync(config.cpuProfDir, { recursive: true });
   if (config.heapSnapshotDir) mkdirSync(config.heapSnapshotDir, { recursive: true });
-  const gateway = spawnChild('gateway-process.ts', [], [], 'gateway');
+  const cores = placement(config.pin);
+  const gateway = spawnChild('gateway-process.ts', [], [], 'gateway', cores.gateway);
   const neurons: Neurons = {
     sdk: spawnChild(
       'neuron-process.ts',
       config.sdk === 'dist' ? ['sdk', buildSdk()] : ['sdk'],
       ['--expose-gc', ...profile],
       'sdk neuron',
+      cores.neuron,
     ),
-    raw: spawnChild('neuron-process.ts', ['raw'], ['--expose-gc'], 'raw neuron'),
+    raw: spawnChild('neuron-process.ts', ['raw'], ['--expose-gc'], 'raw neuron', cores.neuron),
   };
   const metrics = new Map<string, Metric>();
   const record = (scenario: string, name: string, unit: string, kind: ClientKind, v: number) => {
@@ -194,6 +225,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResult> {
     loadavgStart,
     loadavgEnd,
     busy: Math.max(loadavgStart[0]!, loadavgEnd[0]!) > nproc / 2,
+    placement: cores.text,
   };
   const { log: _log, ...rest } = config;
   return {

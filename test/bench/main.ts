@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--rounds N] [--only throughput,latency] [--source] [--cpu-prof] [--heap-snapshot]`
+ * `npm run bench [-- --quick] [--rounds N] [--only throughput,latency] [--source] [--no-pin] [--cpu-prof] [--heap-snapshot]`
  *
  * The SDK runs as built (`dist/`, compiled first); `--source` runs its TypeScript through tsx.
  * The SDK against the raw-protocol baseline, side by side; see README "Performance".
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     'heap-snapshot': { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -42,6 +43,7 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const config: BenchConfig = {
   ...base,
   sdk: values.source ? 'source' : 'dist',
+  pin: !values['no-pin'],
   rounds: values.rounds ? Number(values.rounds) : base.rounds,
   scenarios: (only as ScenarioName[] | undefined) ?? SCENARIOS,
   ...(values['cpu-prof'] && { cpuProfDir: join(artifacts, 'profiles', stamp) }),

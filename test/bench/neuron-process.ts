@@ -159,6 +159,8 @@ serve({
     client = undefined;
     gate.open();
     await current?.stop();
+    // Collect this round's garbage now, not while the other client runs on the same core.
+    memory();
     return {};
   },
   /** Heap and RSS after two full collections. */
@@ -185,7 +187,10 @@ serve({
     return {};
   },
   /** Heartbeat round trips since `waitParked`, and the worst event-loop delay meanwhile. */
-  heartbeats() {
+  async heartbeats() {
+    // The histogram records a stall on its next timer tick; this call may have been read in the
+    // same loop turn that ended the stall (before any timer ran), so give it that tick first.
+    await new Promise((resolve) => setTimeout(resolve, 15));
     loopDelay.disable();
     return { times: heartbeatTimes, loopDelayMaxMs: loopDelay.max / 1e6 };
   },

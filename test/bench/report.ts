@@ -59,6 +59,7 @@ export function formatMachine(result: BenchResult): string {
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');
   return (
     `${m.nproc} cores (nproc), ${m.cpu}, Node ${m.node}, ${m.platform}; ` +
+    `${m.placement}; ` +
     `load average ${load(m.loadavgStart)} at the start, ${load(m.loadavgEnd)} at the end` +
     (m.busy ? ' (busy machine: figures are noisy)' : '')
   );
