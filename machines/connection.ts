@@ -6,8 +6,8 @@
  * callbacks arrive as events (`stream.closed`, `stream.activity`, `retry-hint`), and the frames
  * that concern the connection (`registered`, `disconnect`) are forwarded by the neuron.
  */
-import { assign, fromPromise, sendParent, setup } from 'xstate';
-import { describe, gatewayCodeOf, retryAfterOf, statusOf, toError } from './shared.js';
+import { assign, sendParent, setup } from 'xstate';
+import { describe, notProvided, retryAfterOf, statusOf, toError } from './shared.js';
 
 export interface ReconnectSettings {
   /** @default 500 */
@@ -70,9 +70,6 @@ export function reconnectDelay(
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
 
-const notProvided = (name: string) =>
-  fromPromise<void>(() => Promise.reject(new Error(`connection actor '${name}' was not provided`)));
-
 export const connectionMachine = setup({
   types: {
     input: {} as ConnectionInput,
@@ -81,9 +78,9 @@ export const connectionMachine = setup({
   },
   actors: {
     /** Open the SSE stream; resolves once it is open (200 `text/event-stream`). */
-    openStream: notProvided('openStream'),
+    openStream: notProvided('connection', 'openStream'),
     /** POST `register` with every capability. */
-    register: notProvided('register'),
+    register: notProvided('connection', 'register'),
   },
   actions: {
     /** Close the SSE stream if one is open. */
@@ -166,7 +163,6 @@ export const connectionMachine = setup({
       const status = statusOf((event as { error?: unknown }).error);
       return status === 400 || status === 403;
     },
-    noStream: ({ event }) => gatewayCodeOf((event as { error?: unknown }).error) === 'NO_STREAM',
   },
   delays: {
     reconnectBackoff: ({ context }) => context.delayMs,
@@ -236,7 +232,7 @@ export const connectionMachine = setup({
                 src: 'register',
                 onError: [
                   { guard: 'registrationRefused', target: 'rejected', actions: 'notifyError' },
-                  { guard: 'noStream', target: '#connection.backoff', actions: 'recordFailure' },
+                  // 409 `NO_STREAM` (the gateway lost the stream), 429, 5xx…: reconnect.
                   { target: '#connection.backoff', actions: 'recordFailure' },
                 ],
               },

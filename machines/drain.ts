@@ -14,11 +14,8 @@ export interface DrainInput {
   abortGraceMs: number;
 }
 
-export interface DrainContext {
-  drain: boolean;
-  timeoutMs: number;
-  abortGraceMs: number;
-}
+/** The input, kept as it is. */
+export type DrainContext = DrainInput;
 
 export type DrainEvent = { type: 'leases.idle' };
 

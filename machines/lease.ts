@@ -5,7 +5,7 @@
  * classification into an outcome) and `postOutcome` (one ack or nack POST). The machine decides
  * which outcome is due, when to retry its POST, and when to give up.
  */
-import { assign, fromCallback, fromPromise, sendParent, sendTo, setup } from 'xstate';
+import { assign, fromCallback, sendParent, sendTo, setup } from 'xstate';
 import type { LeaseAbortReason } from '../src/errors.js';
 import type {
   LeaseFrame,
@@ -13,7 +13,13 @@ import type {
   SchemaMismatchDetails,
   TaskPayload,
 } from '../src/protocol/frames.js';
-import { describe, isTransient, retryAfterOf, statusOf } from './shared.js';
+import {
+  describe,
+  isNotHeld,
+  isTransientPostFailure,
+  notProvided,
+  retryAfterOf,
+} from './shared.js';
 
 /** What the lease ends with on the wire. */
 export type Outcome =
@@ -67,7 +73,6 @@ export interface LeaseContext {
   startedAt: number | undefined;
   /** How long the handler ran (until it settled or was given up on). */
   durationMs: number;
-  settledAt: number | undefined;
   outcome: Outcome | undefined;
   settlement: Settlement | undefined;
   /** Why the handler's signal fired, if it did. */
@@ -130,10 +135,6 @@ export function outcomeRetryDelay(attempts: number, retryAfterMs: number | undef
   return Math.min(30_000, 500 * 2 ** Math.min(Math.max(attempts - 1, 0), 10));
 }
 
-function outcomeFailureIsTransient(error: unknown): boolean {
-  return isTransient(error) || statusOf(error) === 401;
-}
-
 const nack = (kind: NackKind, reason: string, code?: string): Outcome =>
   code === undefined
     ? { kind: 'nack', nack: kind, reason }
@@ -152,8 +153,9 @@ const leaseSetup = setup({
   },
   actors: {
     /** Resolves with the validated input; rejects with `SchemaMismatchDetails` in `details`. */
-    validateInput: fromPromise<unknown, { capabilityType: string; input: unknown }>(() =>
-      Promise.reject(new Error("lease actor 'validateInput' was not provided")),
+    validateInput: notProvided<unknown, { capabilityType: string; input: unknown }>(
+      'lease',
+      'validateInput',
     ),
     /**
      * Runs the handler; sends back `handler.settled` with the classified outcome. Receives
@@ -163,9 +165,7 @@ const leaseSetup = setup({
       throw new Error("lease actor 'runHandler' was not provided");
     }),
     /** One ack or nack POST. */
-    postOutcome: fromPromise<void, PostOutcomeInput>(() =>
-      Promise.reject(new Error("lease actor 'postOutcome' was not provided")),
-    ),
+    postOutcome: notProvided<void, PostOutcomeInput>('lease', 'postOutcome'),
   },
   actions: {
     notifyQueued: sendParent(
@@ -258,27 +258,24 @@ const leaseSetup = setup({
         lastError: describe(error),
       };
     }),
-    recordDelivered: assign({ settlement: 'delivered' as const, settledAt: () => Date.now() }),
-    recordNotHeld: assign({ settlement: 'not-held' as const, settledAt: () => Date.now() }),
-    recordExpired: assign({ settlement: 'expired' as const, settledAt: () => Date.now() }),
-    recordRejected: assign({ settlement: 'rejected' as const, settledAt: () => Date.now() }),
+    recordDelivered: assign({ settlement: 'delivered' as const }),
+    recordNotHeld: assign({ settlement: 'not-held' as const }),
+    recordExpired: assign({ settlement: 'expired' as const }),
+    recordRejected: assign({ settlement: 'rejected' as const }),
   },
   guards: {
     refused: ({ context }) => context.refusal !== undefined,
     leaseLost: ({ context }) => context.settlement === 'lost',
     handlerAcked: ({ event }) => event.type === 'handler.settled' && event.outcome.kind === 'ack',
     /** 409/410 `LEASE_NOT_HELD`: never retried. */
-    notHeld: ({ event }) => {
-      const status = statusOf((event as { error?: unknown }).error);
-      return status === 409 || status === 410;
-    },
+    notHeld: ({ event }) => isNotHeld((event as { error?: unknown }).error),
     /** 401 here means the second 401 in a row: retried like a transient failure after re-auth. */
-    transient: ({ event }) => outcomeFailureIsTransient((event as { error?: unknown }).error),
+    transient: ({ event }) => isTransientPostFailure((event as { error?: unknown }).error),
     /** Transient, and the next try still lands before the lease expires. */
     retryable: ({ context, event }) => {
       const error = (event as { error?: unknown }).error;
       const retryAt = Date.now() + outcomeRetryDelay(context.postAttempts + 1, retryAfterOf(error));
-      return outcomeFailureIsTransient(error) && retryAt < context.expiresAt;
+      return isTransientPostFailure(error) && retryAt < context.expiresAt;
     },
   },
   delays: {
@@ -339,7 +336,6 @@ export const leaseMachine = leaseSetup.createMachine({
     input: undefined,
     startedAt: undefined,
     durationMs: 0,
-    settledAt: undefined,
     outcome: undefined,
     settlement: undefined,
     abortReason: undefined,

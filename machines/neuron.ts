@@ -5,7 +5,7 @@
  * per-capability slots, and runs heartbeats while the connection is registered. What users
  * observe leaves through `emit`.
  */
-import { assign, emit, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
+import { assign, emit, enqueueActions, sendTo, setup } from 'xstate';
 import type {
   CancelFrame,
   CapabilityRevokedFrame,
@@ -30,7 +30,7 @@ import {
 } from './lease.js';
 import { type LeaseDelivery, leasePool } from './lease-pool.js';
 import { SettledLeases } from './settled-leases.js';
-import { statusOf, toError } from './shared.js';
+import { notProvided, statusOf, toError } from './shared.js';
 import {
   admit,
   dequeue,
@@ -186,9 +186,7 @@ export const neuronMachine = setup({
     leases: leasePool(leaseMachine),
     drain: drainMachine,
     /** POST one heartbeat. */
-    heartbeat: fromPromise<HeartbeatOutput, HeartbeatInput>(() =>
-      Promise.reject(new Error("neuron actor 'heartbeat' was not provided")),
-    ),
+    heartbeat: notProvided<HeartbeatOutput, HeartbeatInput>('neuron', 'heartbeat'),
   },
   actions: {
     acceptLease: enqueueActions(({ context, event, enqueue: q }) => {
@@ -250,8 +248,8 @@ export const neuronMachine = setup({
         q.sendTo('leases', deliver(event.leaseId, { type: 'lost' }));
         return;
       }
-      const queued = enqueue(context.slots, entry.capabilityType, event.leaseId);
-      startAdmitted(q, { ...context, slots: queued }, entry.capabilityType);
+      const slots = enqueue(context.slots, entry.capabilityType, event.leaseId);
+      startAdmitted(q, context, slots, entry.capabilityType);
     }),
     releaseSlot: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'lease.slot-released') return;
@@ -259,7 +257,7 @@ export const neuronMachine = setup({
       if (!entry) return;
       const slots = release(context.slots, entry.capabilityType);
       entry.phase = 'reporting';
-      startAdmitted(q, { ...context, slots }, entry.capabilityType);
+      startAdmitted(q, context, slots, entry.capabilityType);
     }),
     forgetLease: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'lease.settled') return;
@@ -284,7 +282,7 @@ export const neuronMachine = setup({
     }),
     routeCancel: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'cancel' || !context.leases.has(event.leaseId)) return;
-      q.assign(withdrawQueued(context, [event.leaseId]));
+      q.assign({ slots: withdrawQueued(context, [event.leaseId]) });
       q.sendTo(
         'leases',
         deliver(
@@ -300,7 +298,7 @@ export const neuronMachine = setup({
       const ids: string[] = [];
       for (const [id, entry] of context.leases)
         if (entry.capabilityType === event.capabilityType) ids.push(id);
-      const { slots } = withdrawQueued(context, ids);
+      const slots = withdrawQueued(context, ids);
       q.assign({ slots: setServed(slots, event.capabilityType, false) });
       q.sendTo('leases', {
         type: 'deliver',
@@ -348,7 +346,7 @@ export const neuronMachine = setup({
     updateCapability: enqueueActions(({ context, event, enqueue: q }) => {
       if (event.type !== 'update-capability') return;
       const slots = setLimit(context.slots, event.capabilityType, event.concurrency);
-      startAdmitted(q, { ...context, slots }, event.capabilityType);
+      startAdmitted(q, context, slots, event.capabilityType);
     }),
     recordSession: assign({
       sessionId: ({ event }) =>
@@ -588,7 +586,7 @@ export const neuronMachine = setup({
  * their nack is answered: a slot freed meanwhile must go to the next lease, not to one that will
  * never start (and so never give the slot back).
  */
-function withdrawQueued(context: NeuronContext, leaseIds: string[]): Pick<NeuronContext, 'slots'> {
+function withdrawQueued(context: NeuronContext, leaseIds: string[]): SlotTable {
   let slots = context.slots;
   for (const id of leaseIds) {
     const entry = context.leases.get(id);
@@ -596,7 +594,7 @@ function withdrawQueued(context: NeuronContext, leaseIds: string[]): Pick<Neuron
     slots = dequeue(slots, entry.capabilityType, id);
     entry.phase = 'reporting';
   }
-  return { slots };
+  return slots;
 }
 
 type AdmitQueue = {
@@ -604,17 +602,22 @@ type AdmitQueue = {
   sendTo: (to: 'leases', event: { type: 'deliver'; deliveries: LeaseDelivery[] }) => void;
 };
 
-/** Commit `next` and start the leases its free slots admit (none while refusing). */
-function startAdmitted(q: AdmitQueue, next: NeuronContext, type: string): void {
-  if (next.refusing) {
-    q.assign({ slots: next.slots });
+/** Commit `slots` and start the leases its free slots of `type` admit (none while refusing). */
+function startAdmitted(
+  q: AdmitQueue,
+  context: NeuronContext,
+  slots: SlotTable,
+  type: string,
+): void {
+  if (context.refusing) {
+    q.assign({ slots });
     return;
   }
-  const { table, started } = admit(next.slots, type);
+  const { table, started } = admit(slots, type);
   const now = Date.now();
   const deliveries: LeaseDelivery[] = [];
   for (const leaseId of started) {
-    const entry = next.leases.get(leaseId);
+    const entry = context.leases.get(leaseId);
     if (entry) {
       entry.phase = 'running';
       entry.startedAt = now;

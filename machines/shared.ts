@@ -1,17 +1,21 @@
 /** Small pure helpers the machines share. */
+import { fromPromise, type NonReducibleUnknown } from 'xstate';
+
+/** The default of an effect actor the machine names but its user must provide: it rejects. */
+export function notProvided<TOutput = void, TInput = NonReducibleUnknown>(
+  machine: string,
+  name: string,
+) {
+  return fromPromise<TOutput, TInput>(() =>
+    Promise.reject(new Error(`${machine} actor '${name}' was not provided`)),
+  );
+}
 
 /** The HTTP status an effect's error carries (`GatewayStatusError.status`), if any. */
 export function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const status = (error as { status?: unknown }).status;
   return typeof status === 'number' ? status : undefined;
-}
-
-/** The gateway's `error.code` an effect's error carries (`GatewayStatusError.gatewayCode`), if any. */
-export function gatewayCodeOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { gatewayCode?: unknown }).gatewayCode;
-  return typeof code === 'string' ? code : undefined;
 }
 
 /** `Retry-After` in ms, when the error carries one. */
@@ -28,9 +32,23 @@ export function describe(error: unknown): string {
 }
 
 /** Transient per PROTOCOL.md's POST-response table: 429, 5xx, or no answer at all. */
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   const status = statusOf(error);
   return status === undefined || status === 429 || status >= 500;
+}
+
+/**
+ * A lease POST (outcome or progress) that may be tried again or dropped quietly: transient, or a
+ * 401 — the transport has already refreshed auth once and retried, so this is the second in a row.
+ */
+export function isTransientPostFailure(error: unknown): boolean {
+  return isTransient(error) || statusOf(error) === 401;
+}
+
+/** 409/410 `LEASE_NOT_HELD`: the gateway no longer holds the lease; never retried. */
+export function isNotHeld(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 409 || status === 410;
 }
 
 export function toError(error: unknown): Error {

@@ -21,7 +21,6 @@ export const silentLogger: NeuronLogger = {
 
 /** A logger whose lines all carry `bindings`; uses the logger's own `child` when it has one. */
 export function childLogger(logger: NeuronLogger, bindings: Record<string, unknown>): NeuronLogger {
-  if (logger === silentLogger) return silentLogger;
   if (typeof logger.child === 'function') return logger.child(bindings);
   const wrap =
     (level: 'debug' | 'info' | 'warn' | 'error') =>

@@ -16,8 +16,6 @@ export {
 export {
   type CapabilityOverrides,
   type CapabilityRegistration,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_SCOPE,
   type ResolvedCapability,
   resolveRegistration,
 } from './registration.js';

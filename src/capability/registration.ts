@@ -67,8 +67,8 @@ export interface ResolvedCapability {
   readonly advertisement: CapabilityAdvertisement;
 }
 
-export const DEFAULT_SCOPE: Scope = 'any';
-export const DEFAULT_CONCURRENCY = 1;
+const DEFAULT_SCOPE: Scope = 'any';
+const DEFAULT_CONCURRENCY = 1;
 
 /**
  * Checks and resolves a capability. Throws `ConfigError` (`NEURON_ERR_INVALID_CAPABILITY`, or

@@ -6,6 +6,8 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createParser } from 'eventsource-parser';
 import { CliError, ExitCode } from './errors.js';
+import type { CliIo } from './io.js';
+import { resolveGatewayUrl } from './options.js';
 
 /** How long a plain request may take before the gateway counts as unreachable. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -29,7 +31,9 @@ export interface DevClient {
   ): Promise<'ended' | 'aborted'>;
 }
 
-export function createDevClient(baseUrl: string): DevClient {
+/** The client of the gateway `--gateway` names, else `BIGBRAIN_GATEWAY_URL`, else the default. */
+export function devClientFor(io: CliIo, gateway: string | undefined): DevClient {
+  const baseUrl = resolveGatewayUrl(io, gateway);
   const url = (path: string) => `${baseUrl}/__dev__${path}`;
   return {
     baseUrl,

@@ -15,9 +15,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 
-export const INSPECTOR_HOST = '127.0.0.1';
+const INSPECTOR_HOST = '127.0.0.1';
 /** Where the Stately inspector UI comes from (the page it serves embeds it). */
-export const STATELY_INSPECTOR_UI = 'https://stately.ai/inspect';
+const STATELY_INSPECTOR_UI = 'https://stately.ai/inspect';
 
 export interface InspectorServerOptions {
   /** `0` picks a free port. @default 0 */

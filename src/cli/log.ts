@@ -51,11 +51,6 @@ function clock(date: Date): string {
 
 /** `key=value`; a string with spaces or quotes is JSON-quoted, anything else JSON, cut short. */
 function pair(paint: Paint, key: string, value: unknown): string {
-  const text =
-    typeof value === 'string'
-      ? /[\s"=]/.test(value) || value === ''
-        ? short(JSON.stringify(value), 120)
-        : short(value, 120)
-      : short(value, 120);
-  return `${paint('gray', `${key}=`)}${text}`;
+  const quote = typeof value === 'string' && (value === '' || /[\s"=]/.test(value));
+  return `${paint('gray', `${key}=`)}${short(quote ? JSON.stringify(value) : value, 120)}`;
 }

@@ -1,5 +1,6 @@
-/** Option helpers shared by the commands: numbers, the gateway URL. */
+/** Option and argument helpers shared by the commands: numbers, capability types, the gateway URL. */
 import { InvalidArgumentError, Option } from 'commander';
+import { assertCapabilityType } from '../capability/capability-type.js';
 import { usage } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -15,6 +16,15 @@ export function integer(what: string, min: number, max = Number.MAX_SAFE_INTEGER
     }
     return n;
   };
+}
+
+/** A `<capabilityType>` argument, checked: a malformed one is a usage error (exit 2). */
+export function checkCapabilityType(value: string): void {
+  try {
+    assertCapabilityType(value);
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
 }
 
 /** `--gateway <url>`, for the commands that talk to a running `neuron dev`. */

@@ -15,6 +15,7 @@ import {
 } from './dev-validate.js';
 import type { DevGateway } from './gateway.js';
 import { type Answer, errorAnswer, readBody, send } from './http.js';
+import { serves } from './hub.js';
 import type { NeuronInfo, TaskSpec } from './types.js';
 
 export const DEV_PREFIX = '/__dev__';
@@ -178,10 +179,7 @@ export function servedBy(neurons: readonly NeuronInfo[], spec: TaskSpec): number
     (n) =>
       n.sessionId !== undefined &&
       n.capabilities.some(
-        (c) =>
-          c.type === spec.capabilityType &&
-          !c.revoked &&
-          (c.scope === 'any' || c.scope.onBehalfOf === spec.onBehalfOf),
+        (c) => c.type === spec.capabilityType && !c.revoked && serves(c.scope, spec),
       ),
   ).length;
 }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { DevGateway } from './gateway.js';
+import { openEventStream, SSE_PING } from './http.js';
 import type { DevGatewayEventName, DevGatewayEvents } from './types.js';
 
 /**
@@ -21,8 +22,6 @@ export const DEV_STREAM_EVENTS = [
 
 export type DevStreamEventName = (typeof DEV_STREAM_EVENTS)[number];
 
-const PING = ': ping\n\n';
-
 /** The open `/__dev__/events` streams; ended by `closeAll()` when the gateway closes. */
 export class DevEventStreams {
   readonly #gw: DevGateway;
@@ -40,12 +39,7 @@ export class DevEventStreams {
    * that subscribes after submitting misses nothing.
    */
   open(res: ServerResponse, taskId: string | undefined): void {
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache',
-      Connection: 'keep-alive',
-    });
-    res.flushHeaders();
+    openEventStream(res);
     const write = (text: string): void => {
       if (!res.destroyed && !res.writableEnded) res.write(text);
     };
@@ -56,7 +50,7 @@ export class DevEventStreams {
     const offs = DEV_STREAM_EVENTS.map((name) =>
       this.#gw.on(name, (payload) => forward(name, payload)),
     );
-    const ping = setInterval(() => write(PING), this.#pingIntervalMs);
+    const ping = setInterval(() => write(SSE_PING), this.#pingIntervalMs);
     const close = (): void => {
       if (!this.#closers.delete(close)) return;
       clearInterval(ping);

@@ -7,7 +7,7 @@ const LEASE_PATHS: ReadonlySet<GatewayPath> = new Set(['ack', 'nack', 'progress'
 const REGISTER_PATHS: ReadonlySet<GatewayPath> = new Set(['register', 'update-capability']);
 
 /** The code PROTOCOL.md's POST-response table gives `status` on `path`, else a generic one. */
-export function defaultCode(path: GatewayPath, status: number): string {
+function defaultCode(path: GatewayPath, status: number): string {
   if (status === 400) return GatewayErrorCode.INVALID_FRAME;
   if (status === 401) return GatewayErrorCode.UNAUTHORIZED;
   if (status === 403 && REGISTER_PATHS.has(path)) return GatewayErrorCode.CAPABILITY_DENIED;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isCapabilityType } from '../capability/capability-type.js';
 import { ConfigError } from '../errors.js';
 import type { InboundFrame } from '../protocol/frames.js';
 import { createDevApi, type DevApi } from './dev-api.js';
@@ -20,7 +21,6 @@ import type {
   TaskState,
   WaitOptions,
 } from './types.js';
-import { isCapabilityType } from './validate.js';
 
 /**
  * A running reference gateway: the server side of PROTOCOL.md on loopback HTTP, plus the

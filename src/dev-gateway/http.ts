@@ -33,6 +33,19 @@ export function send(res: ServerResponse, answer: Answer): void {
   res.end(text);
 }
 
+/** The keep-alive comment written to every SSE stream. */
+export const SSE_PING = ': ping\n\n';
+
+/** Answers the open of an SSE stream; headers now, so the client sees it before any event. */
+export function openEventStream(res: ServerResponse): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream',
+    'Cache-Control': 'no-cache',
+    Connection: 'keep-alive',
+  });
+  res.flushHeaders();
+}
+
 /** The body as text, or `undefined` once it passes `limit` bytes (the rest is discarded). */
 export function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {

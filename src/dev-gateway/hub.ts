@@ -320,7 +320,7 @@ export class GatewayHub {
 }
 
 /** A task bound to a user goes to that user's neurons or to `'any'`; an unbound one to `'any'`. */
-function serves(scope: Scope, task: TaskRecord): boolean {
+export function serves(scope: Scope, task: Pick<TaskRecord, 'onBehalfOf'>): boolean {
   return scope === 'any' || scope.onBehalfOf === task.onBehalfOf;
 }
 

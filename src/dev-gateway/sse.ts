@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { InboundFrame } from '../protocol/frames.js';
+import { openEventStream, SSE_PING } from './http.js';
 import type { StreamCloseReason } from './types.js';
 
 /** An event kept for replay: only events with an `id` can be asked for again. */
@@ -15,8 +16,6 @@ export interface SseChannelOptions {
   /** The current stream ended, for whatever reason (called once per stream). */
   onClose: (reason: StreamCloseReason) => void;
 }
-
-const PING = ': ping\n\n';
 
 /**
  * One neuron's server→neuron channel. It outlives its streams: the event-id sequence and the
@@ -53,17 +52,11 @@ export class SseChannel {
   attach(res: ServerResponse): void {
     this.end('replaced');
     this.#res = res;
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache',
-      Connection: 'keep-alive',
-    });
-    // Headers now, so the client sees the open before the first event or ping.
-    res.flushHeaders();
+    openEventStream(res);
     res.on('close', () => {
       if (this.#res === res) this.#detach('client');
     });
-    this.#ping = setInterval(() => this.writeRaw(PING), this.#options.pingIntervalMs);
+    this.#ping = setInterval(() => this.writeRaw(SSE_PING), this.#options.pingIntervalMs);
   }
 
   /** The next id of the per-neuron sequence. */

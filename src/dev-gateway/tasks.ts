@@ -135,17 +135,9 @@ export class TaskBook {
     return this.#active.has(leaseId);
   }
 
-  /** Active leases held by `neuronId`, of `capabilityType` when given. */
-  held(neuronId: string, capabilityType?: string): number {
-    if (capabilityType !== undefined) {
-      return this.#heldCounts.get(heldKey(neuronId, capabilityType)) ?? 0;
-    }
-    let count = 0;
-    for (const lease of this.#active.values()) {
-      if (lease.neuronId !== neuronId) continue;
-      if (capabilityType === undefined || lease.capabilityType === capabilityType) count += 1;
-    }
-    return count;
+  /** Active leases of `capabilityType` held by `neuronId`. */
+  held(neuronId: string, capabilityType: string): number {
+    return this.#heldCounts.get(heldKey(neuronId, capabilityType)) ?? 0;
   }
 
   renew(lease: LeaseRecord, now: number): void {

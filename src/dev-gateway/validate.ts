@@ -1,7 +1,6 @@
+import { isCapabilityType } from '../capability/capability-type.js';
 import type { ClientFrame, PostPath } from '../protocol/frames.js';
 
-/** `{owner}/{package}[/{name}][.{variant}]`: two or more `/`-separated segments. */
-const CAPABILITY_TYPE = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/;
 const NACK_KINDS = new Set(['retryable', 'terminal', 'schema-mismatch', 'cancelled']);
 
 /** The frame a POST to `path` carries. */
@@ -12,10 +11,6 @@ export type Checked<P extends PostPath> = { frame: FrameOf<P> } | { problem: str
 type Body = Record<string, unknown>;
 /** A check returns what is wrong, or `undefined`. */
 type Check = (body: Body) => string | undefined;
-
-export function isCapabilityType(value: unknown): value is string {
-  return typeof value === 'string' && CAPABILITY_TYPE.test(value);
-}
 
 /**
  * Checks a POST body against PROTOCOL.md's frame shapes: `type` equal to the path, a

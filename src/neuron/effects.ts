@@ -8,7 +8,13 @@ import { drainMachine } from '../../machines/drain.js';
 import { leaseMachine, type PostOutcomeInput } from '../../machines/lease.js';
 import { leasePool } from '../../machines/lease-pool.js';
 import { type HeartbeatInput, type HeartbeatOutput, neuronMachine } from '../../machines/neuron.js';
-import { describe, isTransient, statusOf, toError } from '../../machines/shared.js';
+import {
+  describe,
+  isNotHeld,
+  isTransientPostFailure,
+  statusOf,
+  toError,
+} from '../../machines/shared.js';
 import { RegistrationRejectedError } from '../errors.js';
 import type { NeuronLogger } from '../logger.js';
 import {
@@ -143,10 +149,9 @@ export function provideEffects(deps: EffectDeps) {
           } catch (error) {
             // PROTOCOL.md's POST table, for progress: transient → drop; 409/410 → drop, warn;
             // 400 `INVALID_FRAME` (or another refusal) → error event. Never retried.
-            const status = statusOf(error);
-            if (isTransient(error) || status === 401) {
+            if (isTransientPostFailure(error)) {
               logger.debug({ leaseId, err: describe(error) }, 'progress dropped');
-            } else if (status === 409 || status === 410) {
+            } else if (isNotHeld(error)) {
               logger.warn(
                 { leaseId, taskId, err: describe(error) },
                 'progress POST rejected by gateway; dropped',

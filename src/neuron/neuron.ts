@@ -26,7 +26,13 @@ import {
   resolveOptions,
 } from './options.js';
 import type { HandlerEntry } from './run-handler.js';
-import { leaseActors, type NeuronSnapshot, type NeuronState, takeSnapshot } from './snapshot.js';
+import {
+  leaseActors,
+  type NeuronSnapshot,
+  type NeuronState,
+  neuronState,
+  takeSnapshot,
+} from './snapshot.js';
 import { wireTransport } from './wiring.js';
 
 export interface StopOptions {
@@ -82,8 +88,10 @@ export class Neuron {
     });
   }
 
-  /** Serve a capability. Call before `start()`, once per capability type. */
-  /** With a raw registration, `I` is what its `inputSchema` promises: declared, not inferred. */
+  /**
+   * Serve a capability. Call before `start()`, once per capability type. With a raw
+   * registration, `I` is what its `inputSchema` promises: declared, not inferred.
+   */
   handle<I = unknown, O = unknown>(
     registration: CapabilityRegistration,
     handler: Handler<I, O>,
@@ -274,7 +282,7 @@ export class Neuron {
 
   /** `idle` before `start()`, `serving`, `draining` during `stop()`, then `stopped`. */
   getState(): NeuronState {
-    return takeSnapshot(this.#actor, this.#handlers, this.#concurrency).state;
+    return neuronState(this.#actor);
   }
 
   /** The live state of every actor, as plain data. */

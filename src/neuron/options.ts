@@ -37,7 +37,7 @@ export interface NeuronOptionsWithHttp extends NeuronCommonOptions {
   dispatcher?: Dispatcher;
   /** Frames larger than this are rejected. @default 16 MiB */
   maxFrameBytes?: number;
-  /** Per-request timeout of POSTs and the stream open; also bounds each `auth` call. @default 10_000 */
+  /** Per-request timeout of POSTs and the stream open, their `auth` call included. @default 10_000 */
   requestTimeoutMs?: number;
   /** Allow `http://` to a host that is not loopback. @default false */
   allowInsecure?: boolean;
@@ -64,7 +64,7 @@ export interface ResolvedOptions {
   reconnect: ReconnectSettings;
 }
 
-export const defaults = {
+const defaults = {
   heartbeatIntervalMs: 10_000,
   cancelGraceMs: 5_000,
   defaultLeaseTtlMs: 30_000,

@@ -68,7 +68,7 @@ function terminal(failure: TaskFailedError): Outcome {
 }
 
 /** Output validation (and transforms), then the JSON check; `undefined` is acked as `null`. */
-export function classifyOutput(capability: ResolvedCapability, returned: unknown): Outcome {
+function classifyOutput(capability: ResolvedCapability, returned: unknown): Outcome {
   let output = returned;
   if (capability.output) {
     const result = capability.output.validate(returned);

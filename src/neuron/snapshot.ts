@@ -52,6 +52,16 @@ export function leaseActors(
   return pool?.leases ?? NO_LEASES;
 }
 
+/** The neuron's lifecycle state, without building the rest of the snapshot. */
+export function neuronState(actor: Actor<NeuronMachine> | undefined): NeuronState {
+  if (!actor) return 'idle';
+  const snap = actor.getSnapshot();
+  if (snap.status !== 'active' || snap.matches('stopped')) return 'stopped';
+  if (snap.matches({ active: { lifecycle: 'draining' } })) return 'draining';
+  if (snap.matches('active')) return 'serving';
+  return 'idle';
+}
+
 export function takeSnapshot(
   actor: Actor<NeuronMachine> | undefined,
   handlers: ReadonlyMap<string, HandlerEntry>,
@@ -73,10 +83,7 @@ export function takeSnapshot(
   }
   const snap = actor.getSnapshot();
   const { context } = snap;
-  let state: NeuronState = 'idle';
-  if (snap.status !== 'active' || snap.matches('stopped')) state = 'stopped';
-  else if (snap.matches({ active: { lifecycle: 'draining' } })) state = 'draining';
-  else if (snap.matches('active')) state = 'serving';
+  const state = neuronState(actor);
 
   const children = snap.children as Record<string, AnyActorRef | undefined>;
   const connectionSnap = children.connection?.getSnapshot();

@@ -7,7 +7,7 @@ import type { ConnectionEvent } from '../../machines/connection.js';
 import type { NeuronMachine } from '../../machines/neuron.js';
 import type { NeuronLogger } from '../logger.js';
 import type { InboundFrame, ServerToNeuronFrame } from '../protocol/frames.js';
-import { checkFrame } from '../protocol/validate-frame.js';
+import { checkFrame, frameSchemas } from '../protocol/validate-frame.js';
 import type { ReconnectInfo, Transport } from '../transport/types.js';
 
 /**
@@ -17,10 +17,9 @@ import type { ReconnectInfo, Transport } from '../transport/types.js';
  */
 const ACTIVITY_THROTTLE_MS = 1_000;
 
-const knownTypes = new Set(['registered', 'lease', 'cancel', 'capability-revoked', 'disconnect']);
-
+/** A frame type PROTOCOL.md defines (the ones `frameSchemas` checks), not an unknown one. */
 function isKnown(frame: InboundFrame): frame is ServerToNeuronFrame {
-  return knownTypes.has(frame.type);
+  return Object.hasOwn(frameSchemas, frame.type);
 }
 
 export interface WiringDeps {

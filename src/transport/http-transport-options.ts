@@ -30,8 +30,9 @@ export interface HttpTransportOptions {
   /** Largest frame accepted on the stream, in UTF-8 bytes. @default 16 MiB */
   maxFrameBytes?: number;
   /**
-   * Per-request deadline (answer headers and body) for POSTs and the stream open. Each `auth`
-   * call is bounded by it too, separately: a callback still running then fails that request.
+   * Per-request deadline for POSTs and the stream open, counted from before the request's `auth`
+   * call: the call, the answer's headers and its body together. A callback still running then
+   * fails that request.
    * @default 10000
    */
   requestTimeoutMs?: number;
@@ -52,8 +53,8 @@ export interface ResolvedHttpTransportOptions {
   reconnectPolicy: Readonly<ReconnectPolicy>;
 }
 
-export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** Node's timers cap: a longer delay silently becomes 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 

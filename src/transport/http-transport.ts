@@ -217,15 +217,14 @@ export class HttpTransport implements Transport {
    * fix, so besides failing the request it is reported (`onError`): the connection would
    * otherwise only back off, silently. Its messages never quote the token. The call may take
    * up to `requestTimeoutMs` (then it fails the request like a throw); `signal` (the stream's
-   * controller) abandons it at once when `stop()` is called, without an error event.
+   * controller, or `close()`'s for a POST) abandons it at once, without an error event.
    */
-  async #authorize(signal?: AbortSignal): Promise<string> {
+  async #authorize(signal: AbortSignal): Promise<string> {
     const timeoutMs = this.#options.requestTimeoutMs;
     try {
-      const limits = signal ? { timeoutMs, signal } : { timeoutMs };
-      return await authorizationHeader(this.#options.auth, limits);
+      return await authorizationHeader(this.#options.auth, { timeoutMs, signal });
     } catch (err) {
-      if (signal?.aborted) throw err;
+      if (signal.aborted) throw err;
       this.#emit('onError', err instanceof Error ? err : new Error(String(err)));
       throw err;
     }

@@ -46,7 +46,7 @@ export async function postFrame(
     const abandon = (): void => controller.abort();
     if (ctx.signal?.aborted) abandon();
     ctx.signal?.addEventListener('abort', abandon, { once: true });
-    let answer: { status: number; text: string; retryAfter: string | undefined };
+    let answer: { status: number; body: string; retryAfter: string | undefined };
     try {
       answer = await exchange(
         ctx.client,
@@ -55,7 +55,7 @@ export async function postFrame(
         // Reading the whole body, whatever the status, hands the socket back to the pool.
         async (res) => ({
           status: res.status,
-          text: await res.text(),
+          body: await res.text(),
           retryAfter: res.header('retry-after'),
         }),
       );
@@ -65,13 +65,8 @@ export async function postFrame(
     ctx.logger.debug({ path, status: answer.status, attempt }, 'POST answered');
     if (answer.status === 401 && attempt === 1) continue;
     if (answer.status === 401) ctx.onAuthRejected?.();
-    if (answer.status >= 200 && answer.status < 300) return parseAnswer(answer.text);
-    throw gatewayStatusError({
-      path,
-      ...answer,
-      body: answer.text,
-      authorization: headers.authorization,
-    });
+    if (answer.status >= 200 && answer.status < 300) return parseAnswer(answer.body);
+    throw gatewayStatusError({ path, ...answer, authorization: headers.authorization });
   }
 }
 

@@ -12,7 +12,7 @@
  *   its children labelled `composite.child`.
  * Arrows between the same two states are then merged into one with a multi-line label.
  */
-import type { Arrow, Box, MachineGraph } from './machine-graph.js';
+import { type Arrow, type Box, BoxIndex, type MachineGraph } from './machine-graph.js';
 
 export function adaptForLayout(graph: MachineGraph): MachineGraph {
   const boxes = structuredClone(graph.boxes);
@@ -78,43 +78,9 @@ function merge(arrows: Arrow[]): Arrow[] {
   return [...merged.values()];
 }
 
-class Index {
-  private readonly boxes = new Map<string, Box>();
-  private readonly parents = new Map<string, Box | undefined>();
-
-  constructor(top: Box[]) {
-    const visit = (list: Box[], parent: Box | undefined) => {
-      for (const box of list) {
-        this.boxes.set(box.id, box);
-        this.parents.set(box.id, parent);
-        visit(box.children, box);
-      }
-    };
-    visit(top, undefined);
-  }
-
-  box(id: string): Box {
-    const box = this.boxes.get(id);
-    if (!box) throw new Error(`no state ${id} in the diagram`);
-    return box;
-  }
-
-  parent(id: string): Box | undefined {
-    return this.parents.get(id);
-  }
-
-  ancestors(id: string): Box[] {
-    const chain: Box[] = [];
-    for (let box = this.parents.get(id); box; box = this.parents.get(box.id)) chain.push(box);
-    return chain;
-  }
-
-  /** The composite ELK places the arrow in: the lowest one holding both ends. */
-  container(arrow: Arrow): Box | undefined {
-    const theirs = new Set(this.ancestors(arrow.to));
-    return this.ancestors(arrow.from).find((box) => theirs.has(box));
-  }
-
+/** The index, plus what decides whether beautiful-mermaid draws an arrow where it belongs. */
+class Index extends BoxIndex {
+  /** ELK places the arrow in its `container`; it is drawn right only between leaves directly in it. */
   drawable(arrow: Arrow): boolean {
     const container = this.container(arrow);
     if (!container) return true;

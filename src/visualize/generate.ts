@@ -54,15 +54,13 @@ export interface Staleness {
 export async function staleFiles(dir = VISUALIZATIONS_DIR): Promise<Staleness> {
   const files = await generate();
   const onDisk = new Set(await readdir(dir).catch(() => [] as string[]));
-  const result: Staleness = { stale: [], missing: [], unexpected: [] };
+  const stale: string[] = [];
+  const missing: string[] = [];
   for (const [name, content] of files) {
-    if (!onDisk.has(name)) result.missing.push(name);
-    else if ((await readFile(join(dir, name), 'utf8')) !== content) result.stale.push(name);
+    if (!onDisk.has(name)) missing.push(name);
+    else if ((await readFile(join(dir, name), 'utf8')) !== content) stale.push(name);
   }
-  for (const name of [...onDisk].sort()) {
-    if (/\.(mmd|svg)$/.test(name) && !files.has(name)) result.unexpected.push(name);
-  }
-  return result;
+  return { stale, missing, unexpected: notGenerated(onDisk, files) };
 }
 
 /** Writes every generated file into `dir`; says which changed and which are no longer generated. */
@@ -78,10 +76,12 @@ export async function writeAll(
     await writeFile(path, content);
     changed.push(name);
   }
-  const unexpected = (await readdir(dir))
-    .filter((name) => /\.(mmd|svg)$/.test(name) && !files.has(name))
-    .sort();
-  return { changed, unexpected };
+  return { changed, unexpected: notGenerated(await readdir(dir), files) };
+}
+
+/** The diagram files among `names` that the generator no longer produces, sorted. */
+function notGenerated(names: Iterable<string>, files: ReadonlyMap<string, string>): string[] {
+  return [...names].filter((name) => /\.(mmd|svg)$/.test(name) && !files.has(name)).sort();
 }
 
 /** Say where the SVG comes from, and give it a title (what viewers show as its tooltip). */

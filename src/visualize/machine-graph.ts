@@ -34,7 +34,7 @@ export interface MachineGraph {
 }
 
 /** The box that stands for "whichever state the machine is in": the root's own transitions. */
-export const ANY_STATE_LABEL = '(any state)';
+const ANY_STATE_LABEL = '(any state)';
 
 /** Words Mermaid's state diagram grammar reserves; never used bare as an id. */
 const RESERVED = new Set([
@@ -99,7 +99,7 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
 }
 
 /** Every transition a state node defines, in definition order: events, delays, results, `always`. */
-export function transitionsOf(node: AnyStateNode): AnyTransitionDefinition[] {
+function transitionsOf(node: AnyStateNode): AnyTransitionDefinition[] {
   return [...[...node.transitions.values()].flat(), ...(node.always ?? [])];
 }
 
@@ -108,7 +108,7 @@ export function transitionsOf(node: AnyStateNode): AnyTransitionDefinition[] {
  * `done · <actor src>`, `error · <actor src>`, `always`; `(reenter)` when the transition exits and
  * re-enters its source. Mermaid ends a label at `:`, `;` or a newline, so none appears in one.
  */
-export function transitionLabel(node: AnyStateNode, transition: AnyTransitionDefinition): string {
+function transitionLabel(node: AnyStateNode, transition: AnyTransitionDefinition): string {
   let label = eventLabel(node, String(transition.eventType));
   const guard = guardName(transition.guard);
   if (guard !== undefined) label += ` [${guard}]`;
@@ -117,7 +117,7 @@ export function transitionLabel(node: AnyStateNode, transition: AnyTransitionDef
 }
 
 /** The readable name of the event that takes a transition of `node`. */
-export function eventLabel(node: AnyStateNode, eventType: string): string {
+function eventLabel(node: AnyStateNode, eventType: string): string {
   if (eventType === '') return 'always';
   const after = `xstate.after.`;
   if (eventType.startsWith(after) && eventType.endsWith(`.${node.id}`)) {
@@ -155,7 +155,7 @@ function initialOf(node: AnyStateNode, idOf: (n: AnyStateNode) => string): strin
 }
 
 /** Every state below `node`, depth first, in definition order. */
-export function descendants(node: AnyStateNode): AnyStateNode[] {
+function descendants(node: AnyStateNode): AnyStateNode[] {
   return Object.values(node.states).flatMap((child) => [child, ...descendants(child)]);
 }
 
@@ -190,4 +190,43 @@ function uniqueId(base: string, taken: ReadonlySet<string>): string {
   let id = RESERVED.has(base.toLowerCase()) ? `s_${base}` : base;
   for (let n = 2; taken.has(id); n++) id = `${base}_${n}`;
   return id;
+}
+
+/** Every box of a graph by id, with its parent: what both diagram writers ask of the nesting. */
+export class BoxIndex {
+  private readonly boxes = new Map<string, Box>();
+  private readonly parents = new Map<string, Box | undefined>();
+
+  constructor(top: Box[]) {
+    const visit = (list: Box[], parent: Box | undefined) => {
+      for (const box of list) {
+        this.boxes.set(box.id, box);
+        this.parents.set(box.id, parent);
+        visit(box.children, box);
+      }
+    };
+    visit(top, undefined);
+  }
+
+  box(id: string): Box {
+    const box = this.boxes.get(id);
+    if (!box) throw new Error(`no state ${id} in the diagram`);
+    return box;
+  }
+
+  parent(id: string): Box | undefined {
+    return this.parents.get(id);
+  }
+
+  ancestors(id: string): Box[] {
+    const chain: Box[] = [];
+    for (let box = this.parents.get(id); box; box = this.parents.get(box.id)) chain.push(box);
+    return chain;
+  }
+
+  /** The lowest composite holding both ends of `arrow` (undefined: the top level). */
+  container(arrow: Arrow): Box | undefined {
+    const theirs = new Set(this.ancestors(arrow.to));
+    return this.ancestors(arrow.from).find((box) => theirs.has(box));
+  }
 }

@@ -56,46 +56,38 @@ export const scenarios: readonly Scenario[] = [
   {
     name: 'register',
     title: 'Connect and register, then stop',
-    async run({ start, stop }) {
-      await start((input) => ({ text: input.text.toUpperCase() }));
-      await stop();
-    },
+    run: startThenStop,
   },
   {
     name: 'lease-progress-ack',
     title: 'A lease: progress, then ack',
-    async run({ gw, drive, start, stop, next }) {
+    async run(scenario) {
+      const { gw, start } = scenario;
       await start(async (input, ctx) => {
         const received = gw.waitFor('progress');
         ctx.progress({ percent: 50, message: 'halfway' });
         await received;
-        return { text: input.text.toUpperCase() };
+        return upper(input);
       });
-      const settled = next('lease:settled');
-      submit(gw, drive, { text: 'hello' });
-      await settled;
-      await stop();
+      await settleThenStop(scenario, { text: 'hello' });
     },
   },
   {
     name: 'schema-mismatch',
     title: 'Input that fails the capability schema: nack, the handler never runs',
-    async run({ gw, drive, start, stop, next }) {
+    async run(scenario) {
       const inputSchema = {
         type: 'object',
         properties: { text: { type: 'string' } },
         required: ['text'],
       };
-      await start(
+      await scenario.start(
         () => {
           throw new Error('never called: the input fails the schema');
         },
         { ...UPPER, inputSchema },
       );
-      const settled = next('lease:settled');
-      submit(gw, drive, { text: 42 });
-      await settled;
-      await stop();
+      await settleThenStop(scenario, { text: 42 });
     },
   },
   {
@@ -152,10 +144,7 @@ export const scenarios: readonly Scenario[] = [
     showTokens: true,
     gateway: { acceptToken: (token) => token === 'fresh' },
     auth: tokens(['expired-1', 'fresh', 'expired-2'], 'fresh'),
-    async run({ start, stop }) {
-      await start((input) => ({ text: input.text.toUpperCase() }));
-      await stop();
-    },
+    run: startThenStop,
   },
   {
     name: 'drain',
@@ -261,6 +250,25 @@ export async function recordScenario(scenario: Scenario): Promise<string> {
 function literal(object: object): string {
   const fields = Object.entries(object).map(([key, value]) => `${key}: ${String(value)}`);
   return `{ ${fields.join(', ')} }`;
+}
+
+const upper = (input: { text: string }) => ({ text: input.text.toUpperCase() });
+
+/** Starts the neuron serving `examples/upper`, then stops it. */
+async function startThenStop({ start, stop }: ScenarioContext): Promise<void> {
+  await start(upper);
+  await stop();
+}
+
+/** Submits one task, waits for the neuron to settle its lease, then stops the neuron. */
+async function settleThenStop(
+  { gw, drive, next, stop }: ScenarioContext,
+  input: unknown,
+): Promise<void> {
+  const settled = next('lease:settled');
+  submit(gw, drive, input);
+  await settled;
+  await stop();
 }
 
 /** Submits a task for `examples/upper` and notes it over the gateway. */

@@ -8,7 +8,13 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import { adaptForLayout } from './adapt.js';
-import { type Arrow, type Box, type MachineGraph, machineGraph } from './machine-graph.js';
+import {
+  type Arrow,
+  type Box,
+  BoxIndex,
+  type MachineGraph,
+  machineGraph,
+} from './machine-graph.js';
 
 export function toStateDiagram(machine: AnyStateMachine): string {
   return write(machineGraph(machine), { regions: true, scoped: true });
@@ -27,10 +33,10 @@ interface WriteOptions {
 }
 
 function write(graph: MachineGraph, options: WriteOptions): string {
-  const parents = parentMap(graph.boxes);
+  const index = new BoxIndex(graph.boxes);
   const scoped = new Map<string | undefined, Arrow[]>();
   for (const arrow of graph.arrows) {
-    const scope = options.scoped ? arrowScope(arrow, parents) : undefined;
+    const scope = options.scoped ? arrowScope(arrow, index) : undefined;
     scoped.set(scope, [...(scoped.get(scope) ?? []), arrow]);
   }
   const lines = ['stateDiagram-v2'];
@@ -83,27 +89,9 @@ function writeBox(
   lines.push(`${pad}}`);
 }
 
-function parentMap(boxes: Box[], parent?: Box, map = new Map<string, Box | undefined>()) {
-  for (const box of boxes) {
-    map.set(box.id, parent);
-    parentMap(box.children, box, map);
-  }
-  return map;
-}
-
 /** The lowest compound box holding both ends (a parallel box's block holds only its regions). */
-function arrowScope(
-  arrow: Arrow,
-  parents: ReadonlyMap<string, Box | undefined>,
-): string | undefined {
-  const ancestors = (id: string) => {
-    const chain: Box[] = [];
-    for (let box = parents.get(id); box; box = parents.get(box.id)) chain.push(box);
-    return chain;
-  };
-  const theirs = new Set(ancestors(arrow.to));
-  const common = ancestors(arrow.from).find((box) => theirs.has(box));
-  let scope = common;
-  while (scope && scope.kind === 'parallel') scope = parents.get(scope.id);
+function arrowScope(arrow: Arrow, index: BoxIndex): string | undefined {
+  let scope = index.container(arrow);
+  while (scope && scope.kind === 'parallel') scope = index.parent(scope.id);
   return scope?.id;
 }

@@ -21,7 +21,7 @@ export const PALETTE = {
 } as const satisfies RenderOptions;
 
 /** Fonts every platform has; beautiful-mermaid measures text for Inter, which these approximate. */
-export const FONT_STACK =
+const FONT_STACK =
   "-apple-system, BlinkMacSystemFont, 'Segoe UI', Helvetica, Arial, 'Liberation Sans', sans-serif";
 const MONO_STACK = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'Liberation Mono', monospace";
 

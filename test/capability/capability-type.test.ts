@@ -6,6 +6,7 @@ import {
   isCapabilityType,
 } from '../../src/capability/index.js';
 import { ConfigError } from '../../src/errors.js';
+import { catchError } from './helpers.js';
 
 describe('capability type syntax', () => {
   it.each([
@@ -87,12 +88,3 @@ describe('concurrency', () => {
     },
   );
 });
-
-function catchError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof Error) return error;
-  }
-  throw new Error('expected a throw');
-}

@@ -10,6 +10,7 @@ import {
   resolveRegistration,
 } from '../../src/capability/index.js';
 import { ConfigError } from '../../src/errors.js';
+import { catchError } from './helpers.js';
 
 describe('defineCapability', () => {
   it('runs the reference example written for zod 3 unchanged', () => {
@@ -151,12 +152,3 @@ describe('inferred handler types', () => {
     expect(resolveRegistration(definition).type).toBe('acme/echo');
   });
 });
-
-function catchError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof Error) return error;
-  }
-  throw new Error('expected a throw');
-}

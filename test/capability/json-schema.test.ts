@@ -7,6 +7,7 @@ import {
   MAX_SCHEMA_ERRORS,
 } from '../../src/capability/index.js';
 import { ConfigError } from '../../src/errors.js';
+import { catchError } from './helpers.js';
 
 const input = { capabilityType: 'acme/tools/echo', phase: 'input' } as const;
 const output = { capabilityType: 'acme/tools/echo', phase: 'output' } as const;
@@ -221,12 +222,3 @@ describe('validation errors', () => {
     expect(result.errors[0]?.message.endsWith('…')).toBe(true);
   });
 });
-
-function catchError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof Error) return error;
-  }
-  throw new Error('expected a throw');
-}

@@ -16,7 +16,7 @@ const inputSchema = {
 
 describe('resolving a raw registration', () => {
   it('advertises its fields and JSON Schemas on the register frame', () => {
-    const resolved = resolveRegistration({
+    const registration: CapabilityRegistration = {
       type: 'core/http',
       scope: { onBehalfOf: 'user-1' },
       concurrency: 8,
@@ -24,16 +24,10 @@ describe('resolving a raw registration', () => {
       inputSchema,
       outputSchema: { type: 'object' },
       leaseTtlMs: 30_000,
-    });
-    expect(resolved.advertisement).toEqual({
-      type: 'core/http',
-      scope: { onBehalfOf: 'user-1' },
-      concurrency: 8,
-      description: 'HTTP requests',
-      inputSchema,
-      outputSchema: { type: 'object' },
-      leaseTtlMs: 30_000,
-    });
+    };
+    const resolved = resolveRegistration(registration);
+    // Every field of a registration is a field of the advertisement, and nothing else is.
+    expect(resolved.advertisement).toEqual(registration);
     expect(resolved).toMatchObject({ type: 'core/http', concurrency: 8, leaseTtlMs: 30_000 });
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Neuron } from '@holokai/neuron-sdk';
 import { createDevGateway } from '@holokai/neuron-sdk/dev-gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveGatewayUrl } from '../../src/cli/options.js';
 import type { TaskRecord } from '../../src/dev-gateway/types.js';
 import {
   type CliResult,
@@ -32,6 +33,9 @@ afterAll(async () => {
 /** `neuron <argv>` in-process against the dev child, found through BIGBRAIN_GATEWAY_URL. */
 const neuronCli = (...argv: string[]) => cli(argv, { env: { BIGBRAIN_GATEWAY_URL: dev.url } });
 
+/** Every command of `neuron`, in the order `--help` lists them. */
+const COMMANDS = ['dev', 'inject', 'tasks', 'neurons', 'cancel', 'revoke', 'disconnect', 'demo'];
+
 const taskIdOf = (result: CliResult) => /^submitted +(\S+)/m.exec(result.stdout)?.[1];
 
 /** A failure is one `error: …` line on stderr and nothing on stdout. */
@@ -50,32 +54,14 @@ describe('neuron', () => {
   it('lists the commands and the exit codes with --help', async () => {
     const { code, stdout } = await cli(['--help']);
     expect(code).toBe(0);
-    for (const command of [
-      'dev',
-      'inject',
-      'tasks',
-      'neurons',
-      'cancel',
-      'revoke',
-      'disconnect',
-      'demo',
-    ]) {
+    for (const command of COMMANDS) {
       expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
     expect(stdout).toContain('5  inject: submitted, but no neuron serves the type');
   });
 
   it('has --help on every command', async () => {
-    for (const command of [
-      'dev',
-      'inject',
-      'tasks',
-      'neurons',
-      'cancel',
-      'revoke',
-      'disconnect',
-      'demo',
-    ]) {
+    for (const command of COMMANDS) {
       const { code, stdout } = await cli([command, '--help']);
       expect(code).toBe(0);
       expect(stdout).toMatch(new RegExp(`^Usage: neuron ${command} `));
@@ -258,6 +244,14 @@ describe('talking to the gateway', () => {
   });
 
   it('defaults to 127.0.0.1:7777 and reads BIGBRAIN_GATEWAY_URL', async () => {
+    const io = (env: Record<string, string>) => ({ stdout() {}, stderr() {}, env });
+    expect(resolveGatewayUrl(io({}), undefined)).toBe('http://127.0.0.1:7777');
+    expect(resolveGatewayUrl(io({ BIGBRAIN_GATEWAY_URL: 'http://a:1/' }), undefined)).toBe(
+      'http://a:1',
+    );
+    expect(resolveGatewayUrl(io({ BIGBRAIN_GATEWAY_URL: 'http://a:1' }), 'http://b:2')).toBe(
+      'http://b:2',
+    );
     const url = `http://127.0.0.1:${await closedPort()}`;
     const fromEnv = await cli(['tasks'], { env: { BIGBRAIN_GATEWAY_URL: `${url}/` } });
     expect(fromEnv.stderr).toContain(`no gateway answers at ${url} `);

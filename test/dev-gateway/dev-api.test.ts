@@ -8,7 +8,7 @@ import {
   type DevGatewayOptions,
   type TaskRecord,
 } from '../../src/dev-gateway/index.js';
-import { connect, echo, post, type SseStream } from './sse-client.js';
+import { connect, echo, type JsonAnswer, post, requestJson, type SseStream } from './sse-client.js';
 
 const TOKEN = 'dev-api-token';
 let gw: DevGateway;
@@ -24,33 +24,10 @@ afterEach(async () => {
   await gw?.close();
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  json: unknown;
-}
-
 /** One request to the dev API, without a token (the routes take none). */
-function api(method: string, path: string, body?: unknown): Promise<Answer> {
+function api(method: string, path: string, body?: unknown): Promise<JsonAnswer> {
   const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(`${gw.url}/__dev__${path}`, { method, agent: false }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        data += chunk;
-      });
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          json: data ? JSON.parse(data) : undefined,
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
+  return requestJson(method, `${gw.url}/__dev__${path}`, text);
 }
 
 interface DevEvent {

@@ -1,6 +1,6 @@
 /**
  * A bare HTTP client for driving the dev gateway the way a neuron would: an SSE reader over
- * node:http (no pooling, so nothing lingers after a test) and a JSON POST helper.
+ * node:http (no pooling, so nothing lingers after a test) and JSON request helpers.
  */
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { createParser } from 'eventsource-parser';
@@ -133,7 +133,7 @@ export function openStream(
   });
 }
 
-export interface PostAnswer {
+export interface JsonAnswer {
   status: number;
   headers: IncomingHttpHeaders;
   /** Parsed JSON, or `undefined` when the body was empty. */
@@ -146,32 +146,38 @@ export function post(
   path: string,
   body: unknown,
   options: ClientOptions = {},
-): Promise<PostAnswer> {
+): Promise<JsonAnswer> {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     Accept: 'application/json',
   };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  return requestJson('POST', `${baseUrl}/neuron/${path}`, text, headers);
+}
+
+/** One request with `text` as its body; the answer's JSON parsed. */
+export function requestJson(
+  method: string,
+  url: string,
+  text: string,
+  headers: Record<string, string> = {},
+): Promise<JsonAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      `${baseUrl}/neuron/${path}`,
-      { method: 'POST', headers, agent: false },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          data += chunk;
-        });
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            json: data ? JSON.parse(data) : undefined,
-          }),
-        );
-      },
-    );
+    const req = request(url, { method, headers, agent: false }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        data += chunk;
+      });
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          json: data ? JSON.parse(data) : undefined,
+        }),
+      );
+    });
     req.on('error', reject);
     req.end(text);
   });

@@ -220,12 +220,11 @@ describe('malformed frames (PROTOCOL.md "The SSE stream")', () => {
 
   it('emits every parsed frame to frame listeners, in order, the ones the SDK handles included', async () => {
     const h = await createHarness();
-    let release: () => void = () => {};
+    // Runs until the cancel below aborts it.
     h.neuron.handle(
       echo,
       (_input, ctx) =>
-        new Promise((resolve, reject) => {
-          release = () => resolve('done');
+        new Promise((_resolve, reject) => {
           ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
         }),
     );
@@ -257,7 +256,6 @@ describe('malformed frames (PROTOCOL.md "The SSE stream")', () => {
       capabilityType: 'acme/other',
       reason: 'policy change',
     });
-    release();
     await h.stop();
   });
 

@@ -4,6 +4,7 @@
  */
 
 import {
+  type LeaseFrame,
   Neuron,
   type NeuronEventMap,
   type NeuronOptionsWithHttp,
@@ -132,4 +133,30 @@ export function eventsNamed<E extends keyof NeuronEventMap>(
   name: E,
 ): NeuronEventMap[E][] {
   return events.filter((e) => e[0] === name).map((e) => e.slice(1) as NeuronEventMap[E]);
+}
+
+/**
+ * A lease frame for `gw.sendFrame`, past the gateway's own dispatch (the gateway never issued it,
+ * so it answers the outcome 410). Defaults: task `t-<leaseId>`, input `null`, type `acme/echo`.
+ */
+export function leaseFrame(
+  leaseId: string,
+  options: { taskId?: string; input?: unknown; capabilityType?: string } = {},
+): LeaseFrame {
+  return {
+    type: 'lease',
+    leaseId,
+    capabilityType: options.capabilityType ?? 'acme/echo',
+    task: { taskId: options.taskId ?? `t-${leaseId}`, input: options.input ?? null },
+    expiresAt: new Date(Date.now() + 30_000).toISOString(),
+  };
+}
+
+/** Tokens `tok-1`, `tok-2`…, all accepted: each request shows which `auth` call it carries. */
+export function rotatingAuth(): Pick<HarnessOptions, 'gateway' | 'auth'> {
+  let n = 0;
+  return {
+    gateway: { acceptToken: (token: string) => token.startsWith('tok-') },
+    auth: () => `tok-${++n}`,
+  };
 }

@@ -5,8 +5,15 @@ import {
   type LeaseAbortedError,
   type NackFrame,
 } from '@holokai/neuron-sdk';
+import { createRecordingLogger } from '@holokai/neuron-sdk/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, disposeHarnesses, eventsNamed, type Harness } from './harness.js';
+import {
+  createHarness,
+  disposeHarnesses,
+  eventsNamed,
+  type Harness,
+  leaseFrame,
+} from './harness.js';
 
 afterEach(disposeHarnesses);
 
@@ -24,13 +31,7 @@ const NO_HEARTBEAT = { neuron: { heartbeatIntervalMs: 60_000 } } as const;
  * it, so it answers the outcome 410, but the outcome is on the wire all the same.
  */
 function pushLease(h: Harness, leaseId: string, capabilityType = 'acme/echo'): void {
-  h.gw.sendFrame('neuron-1', {
-    type: 'lease',
-    leaseId,
-    capabilityType,
-    task: { taskId: `t-${leaseId}`, input: leaseId },
-    expiresAt: new Date(Date.now() + 30_000).toISOString(),
-  });
+  h.gw.sendFrame('neuron-1', leaseFrame(leaseId, { capabilityType, input: leaseId }));
 }
 
 type OutcomeBody = { type: 'ack' | 'nack'; leaseId: string } & Partial<Omit<NackFrame, 'type'>>;
@@ -559,43 +560,53 @@ describe('heartbeat answers', () => {
     await h.stop();
   });
 
-  it('gives a ctx that survives destructuring and spreading, its deadline and signal read live', async () => {
-    const h = await createHarness();
+  it('gives a ctx that survives destructuring and spreading: deadline and signal read when taken, log, progress and fail working detached', async () => {
+    const logger = createRecordingLogger();
+    const h = await createHarness({ neuron: { logger } });
     const seen: Array<Record<string, unknown>> = [];
     h.neuron.handle(echo, async (input, ctx) => {
       const { signal, deadline, leaseId, task, log, progress, fail } = ctx;
       const spread = { ...ctx };
-      seen.push({
-        signal,
-        deadline,
-        leaseId,
-        task,
-        log,
-        progress,
-        fail,
-        spread,
-        keys: Object.keys(ctx),
-      });
+      seen.push({ signal, deadline, leaseId, task, spread, keys: Object.keys(ctx) });
+      // Called without `ctx.` in front, as destructuring leaves them.
+      log.info({ step: 1 }, 'logged detached');
       progress({ percent: 50 });
+      if (input === 'fail') fail('failed detached', { code: 'DETACHED' });
       return input;
     });
     await h.start();
     const task = h.gw.submitTask({ capabilityType: 'acme/echo', input: 7, leaseTtlMs: 10_000 });
-    await h.gw.waitForTask(task.taskId);
+    expect((await h.gw.waitForTask(task.taskId)).outcome).toMatchObject({ type: 'ack', output: 7 });
     expect(seen).toHaveLength(1);
     const got = seen[0] as Record<string, unknown>;
+    const leaseId = h.gw.task(task.taskId)?.history[0]?.leaseId;
+    const lease = eventsNamed(h.events, 'frame').find(([f]) => f.type === 'lease')?.[0] as {
+      expiresAt: string;
+    };
     expect(got.signal).toBeInstanceOf(AbortSignal);
-    expect(got.deadline).toBeInstanceOf(Date);
-    expect(got.leaseId).toBe(h.gw.task(task.taskId)?.history[0]?.leaseId);
+    expect((got.deadline as Date).getTime()).toBe(Date.parse(lease.expiresAt));
+    expect(got.leaseId).toBe(leaseId);
     expect((got.task as { taskId?: string }).taskId).toBe(task.taskId);
-    expect(typeof got.fail).toBe('function');
     const spread = got.spread as Record<string, unknown>;
     expect(spread.signal).toBe(got.signal);
-    expect(spread.deadline).toBeInstanceOf(Date);
+    expect(spread.deadline).toEqual(got.deadline);
     expect((got.keys as string[]).sort()).toEqual(
       ['deadline', 'fail', 'leaseId', 'log', 'progress', 'signal', 'task'].sort(),
     );
-    await expect.poll(() => h.gw.requests.filter((r) => r.path === 'progress').length).toBe(1);
+    expect(logger.logs).toContainEqual(
+      expect.objectContaining({
+        msg: 'logged detached',
+        meta: expect.objectContaining({ step: 1, leaseId }),
+      }),
+    );
+    await expect.poll(() => h.gw.requestsTo('progress').length).toBe(1);
+    const failed = h.gw.submitTask({ capabilityType: 'acme/echo', input: 'fail' });
+    expect((await h.gw.waitForTask(failed.taskId)).outcome).toEqual({
+      type: 'nack',
+      kind: 'terminal',
+      reason: 'failed detached',
+      code: 'DETACHED',
+    });
     await h.stop();
   });
 });

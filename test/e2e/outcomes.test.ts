@@ -1,7 +1,7 @@
 import { defineCapability } from '@holokai/neuron-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createHarness, disposeHarnesses } from './harness.js';
+import { createHarness, disposeHarnesses, leaseFrame } from './harness.js';
 
 afterEach(disposeHarnesses);
 
@@ -200,13 +200,7 @@ describe('outcomes (PROTOCOL.md outcome table)', () => {
     const h = await createHarness();
     h.neuron.handle(echo, () => 'ok');
     await h.start();
-    h.gw.sendFrame('neuron-1', {
-      type: 'lease',
-      leaseId: 'l-stray',
-      capabilityType: 'acme/other',
-      task: { taskId: 't-stray', input: null },
-      expiresAt: new Date(Date.now() + 30_000).toISOString(),
-    });
+    h.gw.sendFrame('neuron-1', leaseFrame('l-stray', { capabilityType: 'acme/other' }));
     await expect
       .poll(() => h.gw.requestsTo('nack').map((r) => r.body))
       .toContainEqual(

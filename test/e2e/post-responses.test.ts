@@ -6,7 +6,14 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import type { RequestRecord } from '@holokai/neuron-sdk/dev-gateway';
 import { createRecordingLogger } from '@holokai/neuron-sdk/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, disposeHarnesses, eventsNamed, type Harness } from './harness.js';
+import {
+  createHarness,
+  disposeHarnesses,
+  eventsNamed,
+  type Harness,
+  leaseFrame,
+  rotatingAuth,
+} from './harness.js';
 
 afterEach(disposeHarnesses);
 
@@ -186,15 +193,6 @@ describe('POST responses (PROTOCOL.md table)', () => {
   });
 
   describe('401', () => {
-    /** Tokens `tok-1`, `tok-2`…: each request shows which `auth` call it carries. */
-    function rotatingAuth() {
-      let n = 0;
-      return {
-        gateway: { acceptToken: (token: string) => token.startsWith('tok-') },
-        auth: () => `tok-${++n}`,
-      };
-    }
-
     it('calls auth again and retries a POST once at once after a 401', async () => {
       const h = await createHarness({
         ...rotatingAuth(),
@@ -218,8 +216,7 @@ describe('POST responses (PROTOCOL.md table)', () => {
     });
 
     it('escalates a second consecutive 401 on an ack: backoff, a fresh auth on the re-open, then the ack is delivered', async () => {
-      const rotating = rotatingAuth();
-      const h = await createHarness({ ...rotating, neuron: { heartbeatIntervalMs: 60_000 } });
+      const h = await createHarness({ ...rotatingAuth(), neuron: { heartbeatIntervalMs: 60_000 } });
       h.neuron.handle(echo, (input) => input);
       await h.start();
       h.gw.failNext('ack', { status: 401, times: 2 });
@@ -247,8 +244,7 @@ describe('POST responses (PROTOCOL.md table)', () => {
       h.neuron.handle(echo, (input) => input);
       await h.start();
       h.gw.failNext('heartbeat', { status: 401, times: 2 });
-      const reregistered = h.gw.waitFor('registered');
-      await reregistered;
+      await h.gw.waitFor('registered');
       expect(h.gw.requestsTo('heartbeat').map((r) => r.status)).toEqual([401, 401]);
       expect(h.gw.requestsTo('events')).toHaveLength(2);
       expect(eventsNamed(h.events, 'connection:reconnecting')[0]?.[0].reason).toMatch(/401/);
@@ -285,13 +281,7 @@ describe('POST responses (PROTOCOL.md table)', () => {
       expect(eventsNamed(h.events, 'connection:reconnecting')).toEqual([]);
       expect(h.gw.task(task.taskId)?.state).toBe('pending');
       // A lease pushed anyway is refused, not run: the neuron holds none for the capability.
-      h.gw.sendFrame('neuron-1', {
-        type: 'lease',
-        leaseId: 'l-pushed',
-        capabilityType: 'acme/echo',
-        task: { taskId: 't-pushed', input: null },
-        expiresAt: new Date(Date.now() + 30_000).toISOString(),
-      });
+      h.gw.sendFrame('neuron-1', leaseFrame('l-pushed'));
       await expect
         .poll(() => h.gw.requestsTo('nack').map((r) => r.body))
         .toEqual([

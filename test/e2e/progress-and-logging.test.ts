@@ -1,4 +1,10 @@
-import { type ClientFrame, HttpTransport, Neuron, type PostPath } from '@holokai/neuron-sdk';
+import {
+  type ClientFrame,
+  type HandlerContext,
+  HttpTransport,
+  Neuron,
+  type PostPath,
+} from '@holokai/neuron-sdk';
 import { createDevGateway, createRecordingLogger } from '@holokai/neuron-sdk/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, disposeHarnesses, TOKEN } from './harness.js';
@@ -40,7 +46,9 @@ describe('progress', () => {
   it('sends no progress after the outcome, and a failing progress POST does not fail the task', async () => {
     const h = await createHarness();
     h.gw.failNext('progress', { status: 503, times: 5 });
+    let kept: HandlerContext | undefined;
     h.neuron.handle(echo, async (_input, ctx) => {
+      kept = ctx;
       ctx.progress({ percent: 10 });
       await new Promise((resolve) => setTimeout(resolve, 20));
       ctx.progress({ percent: 90 });
@@ -51,11 +59,15 @@ describe('progress', () => {
       h.gw.submitTask({ capabilityType: 'acme/echo', input: null }).taskId,
     );
     expect(done.state).toBe('acked');
+    expect(h.gw.requestsTo('progress').map((r) => r.status)).toEqual([503, 503]);
+    // A handler that kept its ctx reports once more, after its outcome is on the wire.
     const ackAt = h.gw.requestsTo('ack')[0]?.at ?? 0;
+    kept?.progress({ percent: 99 });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(h.gw.requestsTo('progress').filter((r) => r.at > ackAt)).toEqual([]);
+    expect(h.gw.requestsTo('progress').filter((r) => r.at >= ackAt)).toEqual([]);
     await h.stop();
   });
+
   it('lets a progress POST in flight land before the outcome, so the gateway never refuses it', async () => {
     const gw = await createDevGateway();
     // A transport whose progress POSTs are slow: without the ordering, the ack would overtake them.

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDevGateway, type DevGateway } from '@holokai/neuron-sdk/dev-gateway';
+import { createDevGateway } from '@holokai/neuron-sdk/dev-gateway';
 import { afterAll, describe, expect, it, type OnTestFinishedHandler } from 'vitest';
 import { startServer } from './support.js';
 
@@ -27,12 +27,6 @@ type Cleanup = (fn: OnTestFinishedHandler) => void;
 
 const dir = mkdtempSync(join(tmpdir(), 'neuron-examples-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function gateway(cleanup: Cleanup): Promise<DevGateway> {
-  const gw = await createDevGateway({ token: TOKEN });
-  cleanup(() => gw.close());
-  return gw;
-}
 
 function runExample(cleanup: Cleanup, args: string[], env: Record<string, string> = {}): Child {
   const inherited = Object.fromEntries(
@@ -59,16 +53,20 @@ function runExample(cleanup: Cleanup, args: string[], env: Record<string, string
   return { process: child, output: () => output, exited };
 }
 
-/** A gateway, and an example registered with it. */
-async function startExample(cleanup: Cleanup, name: string, extraEnv: Record<string, string> = {}) {
-  const gw = await gateway(cleanup);
+/** A gateway, and an example registered with it; `env` names the token (`BIGBRAIN_TOKEN` by default). */
+async function startExample(
+  cleanup: Cleanup,
+  name: string,
+  env: Record<string, string> = { BIGBRAIN_TOKEN: TOKEN },
+) {
+  const gw = await createDevGateway({ token: TOKEN });
+  cleanup(() => gw.close());
   const neuronId = `${name}-child`;
   const registered = gw.waitFor('registered', (e) => e.neuronId === neuronId, START_TIMEOUT);
   const child = runExample(cleanup, [name], {
     BIGBRAIN_GATEWAY_URL: gw.url,
     BIGBRAIN_NEURON_ID: neuronId,
-    BIGBRAIN_TOKEN: TOKEN,
-    ...extraEnv,
+    ...env,
   });
   try {
     await registered;
@@ -90,15 +88,8 @@ describe.concurrent('examples as processes (node --import tsx examples/run.ts <n
   }) => {
     const tokenFile = join(dir, 'echo-token');
     writeFileSync(tokenFile, `${TOKEN}\n`);
-    const gw = await gateway(onTestFinished);
-    const registered = gw.waitFor('registered', (e) => e.neuronId === 'echo-child', START_TIMEOUT);
-    const child = runExample(onTestFinished, ['echo'], {
-      BIGBRAIN_GATEWAY_URL: gw.url,
-      BIGBRAIN_NEURON_ID: 'echo-child',
+    const { gw, child } = await startExample(onTestFinished, 'echo', {
       BIGBRAIN_TOKEN_FILE: tokenFile,
-    });
-    await registered.catch((err) => {
-      throw new Error(`echo did not register: ${child.output()}`, { cause: err });
     });
     const task = gw.submitTask({ capabilityType: 'examples/echo', input: { text: 'hi' } });
     const done = await gw.waitForTask(task.taskId);
@@ -141,6 +132,7 @@ describe.concurrent('examples as processes (node --import tsx examples/run.ts <n
     const server = await startServer((_req, res) => res.end(page));
     onTestFinished(() => server.close());
     const { gw, child } = await startExample(onTestFinished, 'web-search', {
+      BIGBRAIN_TOKEN: TOKEN,
       WEB_SEARCH_URL: `${server.url}/html/`,
     });
     const task = gw.submitTask({

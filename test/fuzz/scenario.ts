@@ -176,10 +176,6 @@ export async function runScenario(s: Scenario): Promise<Observation> {
     leftovers: [],
     faults,
   };
-  const limits = new Map<string, number>([
-    ['fuzz/a', s.concurrency[0]],
-    ['fuzz/b', s.concurrency[1]],
-  ]);
   const neuron = new Neuron({
     gatewayUrl: gw.url,
     neuronId,
@@ -205,7 +201,7 @@ export async function runScenario(s: Scenario): Promise<Observation> {
       {
         type,
         scope: 'any',
-        concurrency: limits.get(type) ?? 1,
+        concurrency: s.concurrency[CAPS.indexOf(type)] ?? 1,
         ...(type === 'fuzz/b' ? { inputSchema: { type: 'object' } } : {}),
       },
       async (input: unknown, ctx: HandlerContext) => {
@@ -347,7 +343,6 @@ export async function runScenario(s: Scenario): Promise<Observation> {
         });
         return;
       case 'update':
-        limits.set(a.cap, a.concurrency);
         await neuron.updateCapability({ type: a.cap, concurrency: a.concurrency }).catch(() => {});
         return;
       case 'wait':

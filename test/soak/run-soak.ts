@@ -17,7 +17,7 @@ export interface Checkpoint {
   rssMb: number;
   /** `process.getActiveResourcesInfo()`: timers, sockets… */
   handles: number;
-  /** Listeners on `process`, plus the neuron's connection-level listeners. */
+  /** Listeners on `process`. */
   listeners: number;
   elapsedMs: number;
 }
@@ -133,51 +133,53 @@ export async function runSoak(options: {
       `soak: ${point.settled} settled, heap ${point.heapUsedMb} MB, rss ${point.rssMb} MB, handles ${point.handles}, listeners ${point.listeners}, ${point.elapsedMs} ms`,
     );
   };
-  const reconnect = setInterval(() => {
-    void api('POST', '/neurons/soak-1/disconnect', { reason: 'soak', reconnectAfterMs: 20 }).catch(
-      () => {},
-    );
-  }, RECONNECT_EVERY_MS);
-  try {
-    let submitted = 0;
-    while (settled < leases) {
-      const batch: Promise<unknown>[] = [];
-      while (submitted < leases && submitted - settled < WINDOW) {
-        const n = submitted++;
-        const taskId = `t-${n}`;
-        batch.push(
-          api('POST', '/tasks', {
-            capabilityType: TYPES[n % 3],
-            input: n,
-            taskId,
-            maxAttempts: 5,
-          }).then(() => {
-            if (n % CANCEL_EVERY === 0) {
-              // Cancel once it is leased (a pending cancel would never reach the neuron).
-              const tryCancel = async (): Promise<void> => {
-                const task = (await api('GET', `/tasks/${taskId}`)) as { state: string };
-                if (task.state === 'pending') return void setTimeout(() => void tryCancel(), 20);
-                if (task.state === 'leased')
-                  await api('POST', `/tasks/${taskId}/cancel`, { reason: 'soak' });
-              };
-              return tryCancel();
-            }
-          }),
-        );
-      }
-      await Promise.all(batch);
-      await new Promise((r) => setTimeout(r, 5));
-      if (settled >= nextCheckpoint && checkpoints.length < options.checkpoints) {
-        // Quiesce first: every submitted lease settled, so the figures show the neuron at rest
-        // (an SSE socket, the pool's idle sockets, the heartbeat), not what is in flight.
-        while (settled < submitted) await new Promise((r) => setTimeout(r, 10));
-        await new Promise((r) => setTimeout(r, 50));
-        measure();
-        while (settled >= nextCheckpoint) nextCheckpoint += every;
-      }
+  // Disconnects are made from the loop, not a timer, so that none is under way at a checkpoint.
+  let nextDisconnect = started + RECONNECT_EVERY_MS;
+  let submitted = 0;
+  while (settled < leases) {
+    if (Date.now() >= nextDisconnect) {
+      nextDisconnect += RECONNECT_EVERY_MS;
+      await api('POST', '/neurons/soak-1/disconnect', {
+        reason: 'soak',
+        reconnectAfterMs: 20,
+      }).catch(() => {});
     }
-  } finally {
-    clearInterval(reconnect);
+    const batch: Promise<unknown>[] = [];
+    while (submitted < leases && submitted - settled < WINDOW) {
+      const n = submitted++;
+      const taskId = `t-${n}`;
+      batch.push(
+        api('POST', '/tasks', {
+          capabilityType: TYPES[n % 3],
+          input: n,
+          taskId,
+          maxAttempts: 5,
+        }).then(() => {
+          if (n % CANCEL_EVERY === 0) {
+            // Cancel once it is leased (a pending cancel would never reach the neuron).
+            const tryCancel = async (): Promise<void> => {
+              const task = (await api('GET', `/tasks/${taskId}`)) as { state: string };
+              if (task.state === 'pending') return void setTimeout(() => void tryCancel(), 20);
+              if (task.state === 'leased')
+                await api('POST', `/tasks/${taskId}/cancel`, { reason: 'soak' });
+            };
+            return tryCancel();
+          }
+        }),
+      );
+    }
+    await Promise.all(batch);
+    await new Promise((r) => setTimeout(r, 5));
+    if (settled >= nextCheckpoint && checkpoints.length < options.checkpoints) {
+      // Quiesce first: every submitted lease settled and the stream registered (no reconnect
+      // under way), so the figures show the neuron at rest (an SSE socket, the pool's idle
+      // sockets, the heartbeat), not what is in flight.
+      while (settled < submitted || !neuron.snapshot().connection.state.includes('registered'))
+        await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      measure();
+      while (settled >= nextCheckpoint) nextCheckpoint += every;
+    }
   }
   if (checkpoints.length < options.checkpoints) measure();
   const tasks = (await api('GET', '/tasks')) as Array<{ state: string }>;

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { GatewayStatusError, NetworkError } from '../../src/errors.js';
 import type { ProgressFrame } from '../../src/protocol/frames.js';
 import { makeTransport } from './recorder.js';
-import { sendError, startTestServer, type TestServer } from './test-server.js';
+import { sendError, useTestServer } from './test-server.js';
 
 const progress: ProgressFrame = {
   type: 'progress',
@@ -14,7 +14,7 @@ const progress: ProgressFrame = {
 };
 
 describe('HttpTransport with the fetch option', () => {
-  let server: TestServer;
+  const server = useTestServer();
   let fetched: Array<{ url: string; method: string | undefined }>;
   const spyFetch: typeof fetch = (input, init) => {
     fetched.push({ url: String(input), method: init?.method });
@@ -25,11 +25,9 @@ describe('HttpTransport with the fetch option', () => {
     });
   };
 
-  beforeEach(async () => {
-    server = await startTestServer();
+  beforeEach(() => {
     fetched = [];
   });
-  afterEach(() => server.close());
 
   it('opens the stream and reads frames through the given fetch', async () => {
     const { transport, recorder } = makeTransport(server.url, { fetch: spyFetch });

@@ -1,24 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NeuronLogger } from '../../src/logger.js';
-import type { HeartbeatFrame } from '../../src/protocol/frames.js';
 import { USER_AGENT } from '../../src/version.js';
-import { makeTransport } from './recorder.js';
-import { sendError, startTestServer, type TestServer } from './test-server.js';
-
-const heartbeat: HeartbeatFrame = {
-  type: 'heartbeat',
-  neuronId: 'worker 1/a',
-  sessionId: 's-1',
-  inFlight: [],
-  sentAt: '2026-01-01T12:00:00.000Z',
-};
+import { heartbeat, makeTransport } from './recorder.js';
+import { sendError, useTestServer } from './test-server.js';
 
 describe('HttpTransport headers', () => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startTestServer();
-  });
-  afterEach(() => server.close());
+  const server = useTestServer();
 
   it('opens the stream with a fresh token, Accept: text/event-stream and the url-encoded neuronId', async () => {
     const { transport, auth } = makeTransport(server.url);

@@ -1,17 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FrameError } from '../../src/errors.js';
 import { makeTransport } from './recorder.js';
-import { startTestServer, type TestServer } from './test-server.js';
+import { useTestServer } from './test-server.js';
 
 const MAX = 1024;
 const valid = 'data: {"type":"cancel","leaseId":"after"}\n\n';
 
 describe('HttpTransport with frames over maxFrameBytes', () => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startTestServer();
-  });
-  afterEach(() => server.close());
+  const server = useTestServer();
 
   async function open() {
     const made = makeTransport(server.url, { maxFrameBytes: MAX });

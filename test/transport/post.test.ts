@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AuthCallbackError,
   GatewayStatusError,
@@ -13,7 +13,7 @@ import {
 import type { AckFrame } from '../../src/protocol/frames.js';
 import { HttpTransport } from '../../src/transport/http-transport.js';
 import { makeTransport } from './recorder.js';
-import { sendError, startTestServer, type TestServer } from './test-server.js';
+import { sendError, useTestServer } from './test-server.js';
 
 const ack: AckFrame = {
   type: 'ack',
@@ -34,11 +34,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('HttpTransport.post', () => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startTestServer();
-  });
-  afterEach(() => server.close());
+  const server = useTestServer();
 
   it('resolves with the parsed JSON body of a 2xx answer', async () => {
     server.handle((_req, res) => {
@@ -71,23 +67,29 @@ describe('HttpTransport.post', () => {
       else res.writeHead(202).end();
     });
     const { transport, auth } = makeTransport(server.url);
+    let authRejected = 0;
+    transport.subscribe({ onAuthRejected: () => authRejected++ });
     await expect(transport.post('ack', ack)).resolves.toBeUndefined();
     expect(server.requests.map((req) => req.headers.authorization)).toEqual([
       'Bearer token-1',
       'Bearer token-2',
     ]);
     expect(auth.calls).toBe(2);
+    expect(authRejected).toBe(0);
     await transport.close();
   });
 
-  it('rejects with a GatewayStatusError(401) after a second consecutive 401', async () => {
+  it('escalates a second consecutive 401 through onAuthRejected and rejects with it', async () => {
     server.handle((_req, res) => sendError(res, 401, 'UNAUTHORIZED', 'token rejected'));
     const { transport, auth } = makeTransport(server.url);
+    let authRejected = 0;
+    transport.subscribe({ onAuthRejected: () => authRejected++ });
     const error = await transport.post('ack', ack).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(GatewayStatusError);
     expect(error).toMatchObject({ status: 401, gatewayCode: 'UNAUTHORIZED', path: 'ack' });
     expect(server.requests).toHaveLength(2);
     expect(auth.calls).toBe(2);
+    expect(authRejected).toBe(1);
     await transport.close();
   });
 

@@ -2,7 +2,7 @@
  * Records every transport callback in order, so assertions read like the protocol, and builds
  * transports against the test server with a counting `auth`.
  */
-import type { InboundFrame } from '../../src/protocol/frames.js';
+import type { HeartbeatFrame, InboundFrame } from '../../src/protocol/frames.js';
 import { HttpTransport, type HttpTransportOptions } from '../../src/transport/http-transport.js';
 
 export type Recorded =
@@ -80,11 +80,23 @@ export function countingAuth(): CountingAuth {
   return auth;
 }
 
+/** The `neuronId` of every transport `makeTransport` builds. */
+const NEURON_ID = 'worker 1/a';
+
+/** A heartbeat from that neuron. */
+export const heartbeat: HeartbeatFrame = {
+  type: 'heartbeat',
+  neuronId: NEURON_ID,
+  sessionId: 's-1',
+  inFlight: [],
+  sentAt: '2026-01-01T12:00:00.000Z',
+};
+
 export function makeTransport(
   gatewayUrl: string,
   overrides: Partial<HttpTransportOptions> = {},
 ): { transport: HttpTransport; auth: CountingAuth; recorder: Recorder } {
   const auth = countingAuth();
-  const transport = new HttpTransport({ gatewayUrl, neuronId: 'worker 1/a', auth, ...overrides });
+  const transport = new HttpTransport({ gatewayUrl, neuronId: NEURON_ID, auth, ...overrides });
   return { transport, auth, recorder: record(transport) };
 }

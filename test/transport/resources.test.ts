@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { HeartbeatFrame } from '../../src/protocol/frames.js';
 import { trackResources } from '../support/resources.js';
-import { makeTransport } from './recorder.js';
+import { heartbeat, makeTransport } from './recorder.js';
 import { startTestServer } from './test-server.js';
-
-const heartbeat: HeartbeatFrame = {
-  type: 'heartbeat',
-  neuronId: 'worker 1/a',
-  sessionId: 's-1',
-  inFlight: [],
-  sentAt: '2026-01-01T12:00:00.000Z',
-};
 
 describe('HttpTransport.close', () => {
   it('leaves no socket or timer of the transport behind', async () => {

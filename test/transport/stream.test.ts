@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BadStreamError,
   FrameError,
@@ -6,17 +6,14 @@ import {
   NetworkError,
   RequestTimeoutError,
 } from '../../src/errors.js';
-import { makeTransport } from './recorder.js';
-import { sendError, startTestServer, type TestServer } from './test-server.js';
+import { HttpTransport } from '../../src/transport/http-transport.js';
+import { countingAuth, makeTransport, record } from './recorder.js';
+import { sendError, useTestServer } from './test-server.js';
 
 const cancel = (leaseId: string): string => `{"type":"cancel","leaseId":"${leaseId}"}`;
 
 describe('HttpTransport stream', () => {
-  let server: TestServer;
-  beforeEach(async () => {
-    server = await startTestServer();
-  });
-  afterEach(() => server.close());
+  const server = useTestServer();
 
   it('resolves start() on a 200 event stream, after calling onOpen', async () => {
     const { transport, recorder } = makeTransport(server.url);
@@ -230,12 +227,18 @@ describe('HttpTransport stream', () => {
   });
 
   it('keeps reading when a subscriber throws, and still calls the other subscribers', async () => {
-    const { transport, recorder } = makeTransport(server.url);
+    const transport = new HttpTransport({
+      gatewayUrl: server.url,
+      neuronId: 'n',
+      auth: countingAuth(),
+    });
+    // Subscribed first, so a throw that stopped the loop would starve the recorder.
     transport.subscribe({
       onFrame: () => {
         throw new Error('subscriber bug');
       },
     });
+    const recorder = record(transport);
     await transport.start();
     const stream = await server.nextStream();
     stream.write(`data: ${cancel('l-1')}\n\ndata: ${cancel('l-2')}\n\n`);

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach } from 'vitest';
 
 export interface RecordedRequest {
   method: string;
@@ -98,6 +99,33 @@ export async function startTestServer(): Promise<TestServer> {
         server.close((err) => (err ? reject(err) : resolve())),
       );
     },
+  };
+}
+
+/**
+ * A fresh server for each test of the calling suite, closed after it. The object returned stands
+ * for whichever server the running test has.
+ */
+export function useTestServer(): TestServer {
+  let server: TestServer | undefined;
+  beforeEach(async () => {
+    server = await startTestServer();
+  });
+  afterEach(() => server?.close());
+  const current = (): TestServer => {
+    if (!server) throw new Error('useTestServer(): no test is running');
+    return server;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get requests() {
+      return current().requests;
+    },
+    handle: (handler) => current().handle(handler),
+    nextStream: () => current().nextStream(),
+    close: () => current().close(),
   };
 }
 

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { TaskRecord } from '../../dev-gateway/types.js';
 import type { CommandContext } from '../context.js';
-import { createDevClient } from '../dev-client.js';
+import { devClientFor } from '../dev-client.js';
 import { ExitCode, notFound } from '../errors.js';
 import { out } from '../io.js';
-import { gatewayOption, resolveGatewayUrl } from '../options.js';
+import { gatewayOption } from '../options.js';
 
 const SETTLED: ReadonlySet<string> = new Set(['acked', 'failed', 'cancelled']);
 
@@ -30,7 +30,7 @@ export async function cancel(
   options: CancelOptions,
   { io }: CommandContext,
 ): Promise<number> {
-  const client = createDevClient(resolveGatewayUrl(io, options.gateway));
+  const client = devClientFor(io, options.gateway);
   const path = `/tasks/${encodeURIComponent(taskId)}`;
   const missing = `no task ${taskId} on ${client.baseUrl}; list them with \`neuron tasks\``;
   const before = await notFound(client.get<TaskRecord>(path), missing);

@@ -178,7 +178,7 @@ function banner(
 }
 
 /** `localhost`, `127.x.x.x`, `::1`: only this machine can reach them. */
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '');
   if (bare === 'localhost') return true;
   if (isIP(bare) === 4) return bare.startsWith('127.');

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { createDevClient } from '../dev-client.js';
+import { devClientFor } from '../dev-client.js';
 import { ExitCode, notFound } from '../errors.js';
 import { out } from '../io.js';
-import { gatewayOption, integer, resolveGatewayUrl } from '../options.js';
+import { gatewayOption, integer } from '../options.js';
 
 export interface DisconnectOptions {
   reconnectAfter?: number;
@@ -33,7 +33,7 @@ export async function disconnect(
   options: DisconnectOptions,
   { io }: CommandContext,
 ): Promise<number> {
-  const client = createDevClient(resolveGatewayUrl(io, options.gateway));
+  const client = devClientFor(io, options.gateway);
   await notFound(
     client.post(`/neurons/${encodeURIComponent(neuronId)}/disconnect`, {
       ...(options.reason !== undefined && { reason: options.reason }),

@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { assertCapabilityType } from '../../capability/capability-type.js';
 import type { TaskRecord, TaskSpec } from '../../dev-gateway/types.js';
 import type { CommandContext } from '../context.js';
-import { createDevClient } from '../dev-client.js';
+import { devClientFor } from '../dev-client.js';
 import { EXIT_CODES_HELP, ExitCode, usage } from '../errors.js';
 import { label, painter } from '../format.js';
 import { out, useColour, warn } from '../io.js';
-import { gatewayOption, integer, resolveGatewayUrl } from '../options.js';
+import { checkCapabilityType, gatewayOption, integer } from '../options.js';
 import { type WaitOptions, waitForTask } from './wait.js';
 
 export interface InjectOptions {
@@ -58,14 +57,10 @@ export async function inject(
   options: InjectOptions,
   { io }: CommandContext,
 ): Promise<number> {
-  try {
-    assertCapabilityType(capabilityType);
-  } catch (err) {
-    throw usage((err as Error).message);
-  }
+  checkCapabilityType(capabilityType);
   const spec: TaskSpec = { capabilityType, input: await readInput(options) };
   if (options.onBehalfOf !== undefined) spec.onBehalfOf = options.onBehalfOf;
-  const client = createDevClient(resolveGatewayUrl(io, options.gateway));
+  const client = devClientFor(io, options.gateway);
   const { task, servedBy } = await client.post<{ task: TaskRecord; servedBy: number }>(
     '/tasks',
     spec,

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { assertCapabilityType } from '../../capability/capability-type.js';
 import type { CommandContext } from '../context.js';
-import { createDevClient } from '../dev-client.js';
-import { ExitCode, notFound, usage } from '../errors.js';
+import { devClientFor } from '../dev-client.js';
+import { ExitCode, notFound } from '../errors.js';
 import { out } from '../io.js';
-import { gatewayOption, resolveGatewayUrl } from '../options.js';
+import { checkCapabilityType, gatewayOption } from '../options.js';
 
 export interface RevokeOptions {
   neuron?: string;
@@ -30,12 +29,8 @@ export async function revoke(
   options: RevokeOptions,
   { io }: CommandContext,
 ): Promise<number> {
-  try {
-    assertCapabilityType(capabilityType);
-  } catch (err) {
-    throw usage((err as Error).message);
-  }
-  const client = createDevClient(resolveGatewayUrl(io, options.gateway));
+  checkCapabilityType(capabilityType);
+  const client = devClientFor(io, options.gateway);
   const who =
     options.neuron === undefined ? 'no neuron serves' : `neuron ${options.neuron} does not serve`;
   const { revoked } = await notFound(

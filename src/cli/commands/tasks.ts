@@ -1,37 +1,32 @@
 import type { Command } from 'commander';
 import type { TaskRecord } from '../../dev-gateway/types.js';
 import type { CommandContext } from '../context.js';
-import { createDevClient } from '../dev-client.js';
 import { ExitCode } from '../errors.js';
 import { outcomeText, painter, progressText, STATE_STYLE, short, table } from '../format.js';
 import { out, useColour } from '../io.js';
-import { gatewayOption, resolveGatewayUrl } from '../options.js';
-
-export interface ListOptions {
-  json?: boolean;
-  gateway?: string;
-}
+import { fetchList, type ListOptions, registerList } from './list.js';
 
 export function registerTasks(program: Command, ctx: CommandContext): void {
-  program
-    .command('tasks')
-    .description('list the tasks of a running `neuron dev` gateway and their states')
-    .option('--json', 'print the task records as a JSON array')
-    .addOption(gatewayOption())
-    .action(async (options: ListOptions) => ctx.done(await tasks(options, ctx)));
+  registerList(
+    program,
+    ctx,
+    {
+      name: 'tasks',
+      description: 'list the tasks of a running `neuron dev` gateway and their states',
+      what: 'task records',
+    },
+    tasks,
+  );
 }
 
 export async function tasks(options: ListOptions, { io }: CommandContext): Promise<number> {
-  const client = createDevClient(resolveGatewayUrl(io, options.gateway));
-  const records = await client.get<TaskRecord[]>('/tasks');
-  if (options.json) {
-    out(io, JSON.stringify(records, null, 2));
-    return ExitCode.OK;
-  }
-  if (records.length === 0) {
-    out(io, 'no tasks yet; submit one with `neuron inject <capabilityType>`');
-    return ExitCode.OK;
-  }
+  const records = await fetchList<TaskRecord>(
+    io,
+    options,
+    '/tasks',
+    'no tasks yet; submit one with `neuron inject <capabilityType>`',
+  );
+  if (!records) return ExitCode.OK;
   const headers = ['ID', 'CAPABILITY', 'STATE', 'ATTEMPTS', 'PROGRESS', 'OUTCOME'];
   const rows = records.map((task) => [
     task.taskId,

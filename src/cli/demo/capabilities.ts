@@ -6,7 +6,7 @@ import type { CapabilityRegistration } from '../../capability/index.js';
 import type { Handler } from '../../neuron/context.js';
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it fires. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
+function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason);
@@ -24,7 +24,7 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export interface DemoCapability {
+interface DemoCapability {
   registration: CapabilityRegistration;
   handler: Handler;
 }

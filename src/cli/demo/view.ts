@@ -4,6 +4,7 @@
  */
 import { styleText } from 'node:util';
 import type { TaskRecord } from '../../dev-gateway/index.js';
+import { table } from '../format.js';
 import { type DemoTask, endingOf } from './scenario.js';
 
 export interface Output {
@@ -115,10 +116,5 @@ export function summaryTable(rows: Row[]): string {
     outcomeText(row.task),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]?.length ?? 0)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => pad(c, widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...body.map(line)].join('\n');
+  return table(header, [widths.map((w) => '─'.repeat(w)), ...body]);
 }
