@@ -18,7 +18,9 @@ export type NeuronErrorCode =
   | 'NEURON_ERR_FRAME'
   | 'NEURON_ERR_REGISTRATION_REJECTED'
   | 'NEURON_ERR_TASK_FAILED'
-  | 'NEURON_ERR_LEASE_ABORTED';
+  | 'NEURON_ERR_LEASE_ABORTED'
+  | 'NEURON_ERR_CREDENTIAL_REVOKED'
+  | 'NEURON_ERR_ENROLLMENT';
 
 export class NeuronError extends Error {
   readonly code: NeuronErrorCode;
