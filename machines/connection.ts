@@ -7,6 +7,7 @@
  * that concern the connection (`registered`, `disconnect`) are forwarded by the neuron.
  */
 import { assign, sendParent, setup } from 'xstate';
+import { clamp } from '../src/limits.js';
 import { describe, notProvided, retryAfterOf, statusOf, toError } from './shared.js';
 
 export interface ReconnectSettings {
@@ -144,13 +145,16 @@ export const connectionMachine = setup({
     recordRetryHint: assign({
       hintMs: ({ event }) => (event.type === 'retry-hint' ? event.delayMs : undefined),
     }),
-    /** Fix the next delay: a hint, else the maximum after a 403, else exponential with jitter. */
+    /** Fix the next delay: the maximum after a 403, else a hint, else exponential with jitter. */
     planReconnect: assign(({ context }) => {
       const attempt = context.attempt + 1;
       const max = context.settings.maxReconnectDelayMs;
       let delayMs: number;
       if (context.forbidden) delayMs = max;
-      else if (context.hintMs !== undefined) delayMs = Math.min(context.hintMs, max);
+      // A hint (`retry:`, `reconnectAfterMs`, `Retry-After`) sets the delay within the floor and
+      // the maximum: a gateway asking for 0 ms must not make a hot reconnect loop.
+      else if (context.hintMs !== undefined)
+        delayMs = clamp(context.hintMs, context.settings.initialReconnectDelayMs, max);
       else delayMs = reconnectDelay(attempt, context.settings, Math.random());
       return { attempt, delayMs, hintMs: undefined, sessionId: undefined };
     }),

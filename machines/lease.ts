@@ -7,6 +7,12 @@
  */
 import { assign, fromCallback, sendParent, sendTo, setup } from 'xstate';
 import type { LeaseAbortReason } from '../src/errors.js';
+import {
+  clamp,
+  MAX_TIMER_MS,
+  OUTCOME_RETRY_FLOOR_MS,
+  OUTCOME_RETRY_MAX_MS,
+} from '../src/limits.js';
 import type {
   LeaseFrame,
   NackKind,
@@ -129,10 +135,16 @@ export interface PostOutcomeInput {
   durationMs: number;
 }
 
-/** Ack/nack retry: 500 ms doubling up to 30 s, or the gateway's `Retry-After`. */
+/**
+ * Ack/nack retry: 500 ms doubling up to 30 s. The gateway's `Retry-After` may lengthen that wait,
+ * never shorten it: a `Retry-After: 0` (or a date already past) must not make a hot loop.
+ */
 export function outcomeRetryDelay(attempts: number, retryAfterMs: number | undefined): number {
-  if (retryAfterMs !== undefined) return retryAfterMs;
-  return Math.min(30_000, 500 * 2 ** Math.min(Math.max(attempts - 1, 0), 10));
+  const backoff = Math.min(
+    OUTCOME_RETRY_MAX_MS,
+    OUTCOME_RETRY_FLOOR_MS * 2 ** Math.min(Math.max(attempts - 1, 0), 10),
+  );
+  return retryAfterMs === undefined ? backoff : clamp(retryAfterMs, backoff, MAX_TIMER_MS);
 }
 
 const nack = (kind: NackKind, reason: string, code?: string): Outcome =>
@@ -265,6 +277,8 @@ const leaseSetup = setup({
   },
   guards: {
     refused: ({ context }) => context.refusal !== undefined,
+    /** Its `expiresAt` had passed when it arrived: the gateway has already reclaimed it. */
+    arrivedExpired: ({ context }) => context.expiresAt <= context.receivedAt,
     leaseLost: ({ context }) => context.settlement === 'lost',
     handlerAcked: ({ event }) => event.type === 'handler.settled' && event.outcome.kind === 'ack',
     /** 409/410 `LEASE_NOT_HELD`: never retried. */
@@ -351,6 +365,7 @@ export const leaseMachine = leaseSetup.createMachine({
   states: {
     received: {
       always: [
+        { guard: 'arrivedExpired', target: 'expired' },
         { guard: 'refused', target: 'nacking', actions: 'recordRefusal' },
         { target: 'validating' },
       ],
@@ -427,7 +442,10 @@ export const leaseMachine = leaseSetup.createMachine({
     },
     acking: deliveringOutcome,
     nacking: deliveringOutcome,
-    /** A queued lease whose `expiresAt` passed: the gateway has already reclaimed it. */
+    /**
+     * A lease whose `expiresAt` passed before it started (on arrival, or while queued): the
+     * gateway has already reclaimed it. It never runs and posts nothing.
+     */
     expired: {
       type: 'final',
       entry: ['recordExpired', 'notifySettled'],

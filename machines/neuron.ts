@@ -6,11 +6,17 @@
  * observe leaves through `emit`.
  */
 import { assign, emit, enqueueActions, sendTo, setup } from 'xstate';
+import {
+  clamp,
+  GATEWAY_HEARTBEAT_MAX_MS,
+  GATEWAY_HEARTBEAT_MIN_MS,
+  MAX_TIMER_MS,
+} from '../src/limits.js';
 import type {
   CancelFrame,
   CapabilityRevokedFrame,
+  CheckedHeartbeatAnswer,
   DisconnectFrame,
-  HeartbeatAnswer,
   InFlightLease,
   LeaseFrame,
   RegisteredFrame,
@@ -135,7 +141,8 @@ export interface HeartbeatOutput {
   /** ms since the epoch the heartbeat was sent. */
   sentAt: number;
   leaseIds: string[];
-  answer: HeartbeatAnswer | undefined;
+  /** The answer's body once checked; `undefined` when it had none (or none worth reading). */
+  answer: CheckedHeartbeatAnswer | undefined;
 }
 
 /** The lease table; serialized (for the inspector, snapshots in logs) as a plain object. */
@@ -169,9 +176,18 @@ function inFlight(leases: Map<string, LeaseEntry>): InFlightLease[] {
   return list;
 }
 
+/**
+ * The lease's deadline: its `expiresAt`, else the default TTL. Held to at most `MAX_TIMER_MS`
+ * ahead, so the queued lease's expiry timer (and the retry guard) stays within what a timer
+ * holds; a deadline already past is kept (the lease then settles `expired` without running).
+ */
 function leaseExpiry(frame: LeaseFrame, receivedAt: number, defaultTtlMs: number): number {
   const parsed = frame.expiresAt === undefined ? Number.NaN : Date.parse(frame.expiresAt);
-  return Number.isFinite(parsed) ? parsed : receivedAt + defaultTtlMs;
+  return Number.isFinite(parsed) ? boundedDeadline(parsed, receivedAt) : receivedAt + defaultTtlMs;
+}
+
+function boundedDeadline(expiresAt: number, now: number): number {
+  return Math.min(expiresAt, now + MAX_TIMER_MS);
 }
 
 export const neuronMachine = setup({
@@ -316,7 +332,10 @@ export const neuronMachine = setup({
       q.assign({
         slots,
         registration: event,
-        heartbeatIntervalMs: event.heartbeatIntervalMs ?? context.settings.heartbeatIntervalMs,
+        heartbeatIntervalMs:
+          event.heartbeatIntervalMs === undefined
+            ? context.settings.heartbeatIntervalMs
+            : clamp(event.heartbeatIntervalMs, GATEWAY_HEARTBEAT_MIN_MS, GATEWAY_HEARTBEAT_MAX_MS),
       });
       q.sendTo('connection', { type: 'registered', sessionId: event.sessionId });
     }),
@@ -403,13 +422,19 @@ export const neuronMachine = setup({
       q.sendTo('leases', { type: 'deliver', deliveries });
     }),
     stopConnection: sendTo('connection', { type: 'stop' }),
+    /**
+     * The answer has been checked by the `heartbeat` actor (only well-formed entries reach it).
+     * A listed lease named in `leases` gets that deadline; one named in `lost` is lost. With no
+     * `leases` list (no body, or a body without one) every listed lease that is not lost was
+     * renewed for its original TTL, counted from when the heartbeat was sent.
+     */
     applyHeartbeatAnswer: enqueueActions(({ context, event, enqueue: q }) => {
       const output = (event as { output?: HeartbeatOutput }).output;
       if (!output) return;
-      const lost = new Set(output.answer?.lost ?? []);
-      const renewed = new Map(
-        (output.answer?.leases ?? []).map((l) => [l.leaseId, Date.parse(l.expiresAt)]),
-      );
+      const lost = new Set(output.answer?.lost);
+      const renewals = output.answer?.leases;
+      const renewed = new Map(renewals?.map((l) => [l.leaseId, l.expiresAt]));
+      const now = Date.now();
       const deliveries: LeaseDelivery[] = [];
       const listed = new Set<string>();
       for (const leaseId of output.leaseIds) {
@@ -417,9 +442,12 @@ export const neuronMachine = setup({
         if (!context.leases.has(leaseId)) continue;
         const expiresAt = renewed.get(leaseId);
         if (lost.has(leaseId)) deliveries.push({ leaseId, event: { type: 'lost' } });
-        else if (expiresAt !== undefined && Number.isFinite(expiresAt))
-          deliveries.push({ leaseId, event: { type: 'renewed', expiresAt } });
-        else if (output.answer === undefined)
+        else if (expiresAt !== undefined)
+          deliveries.push({
+            leaseId,
+            event: { type: 'renewed', expiresAt: boundedDeadline(expiresAt, now) },
+          });
+        else if (renewals === undefined)
           deliveries.push({
             leaseId,
             event: { type: 'heartbeat-accepted', sentAt: output.sentAt },

@@ -31,10 +31,10 @@ export function describe(error: unknown): string {
   return String(error);
 }
 
-/** Transient per PROTOCOL.md's POST-response table: 429, 5xx, or no answer at all. */
+/** Transient per PROTOCOL.md's POST-response table: 429, 5xx, or no answer at all; and 408. */
 function isTransient(error: unknown): boolean {
   const status = statusOf(error);
-  return status === undefined || status === 429 || status >= 500;
+  return status === undefined || status === 408 || status === 429 || status >= 500;
 }
 
 /**

@@ -19,6 +19,7 @@ export type NeuronErrorCode =
   | 'NEURON_ERR_REGISTRATION_REJECTED'
   | 'NEURON_ERR_TASK_FAILED'
   | 'NEURON_ERR_LEASE_ABORTED'
+  | 'NEURON_ERR_GATEWAY_ANSWER'
   | 'NEURON_ERR_CREDENTIAL_REVOKED'
   | 'NEURON_ERR_ENROLLMENT';
 
@@ -143,6 +144,20 @@ export class FrameError extends NeuronError {
     this.name = 'FrameError';
     this.reason = reason;
     this.frameType = frameType;
+  }
+}
+
+/**
+ * A 2xx answer whose body has the wrong shape (a heartbeat answer with `"lost": 5`…): what was
+ * well-formed was used, the rest ignored. Reported once per run of malformed answers.
+ */
+export class GatewayAnswerError extends NeuronError {
+  /** The POST path the answer came from. */
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super('NEURON_ERR_GATEWAY_ANSWER', message);
+    this.name = 'GatewayAnswerError';
+    this.path = path;
   }
 }
 

@@ -13,6 +13,7 @@ export {
   ConfigError,
   FrameError,
   type FrameErrorReason,
+  GatewayAnswerError,
   GatewayStatusError,
   isNeuronError,
   LeaseAbortedError,

@@ -1,6 +1,7 @@
 import { TaskFailedError } from '../errors.js';
 import type { NeuronLogger } from '../logger.js';
 import type { ProgressUpdate, TaskPayload } from '../protocol/frames.js';
+import { failCode, failReason, progressFields } from './handler-input.js';
 
 /** The second argument of every handler. */
 export interface HandlerContext {
@@ -16,9 +17,16 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
   /** A logger whose lines carry leaseId, taskId and capabilityType. */
   readonly log: NeuronLogger;
-  /** Report progress. Non-blocking; updates are coalesced, so calling it often is cheap. */
+  /**
+   * Report progress. Non-blocking; updates are coalesced, so calling it often is cheap. A field
+   * PROTOCOL.md would refuse (`percent` outside 0–100, a non-string `message`, `data` with no
+   * JSON form) is left out with a warning.
+   */
   progress(update: ProgressUpdate): void;
-  /** Fail for good (`nack` `terminal`): the task can never succeed. Throws; nothing after it runs. */
+  /**
+   * Fail for good (`nack` `terminal`): the task can never succeed. Throws; nothing after it runs.
+   * A `code` that is not a non-empty string (≤ 128 characters) is left out with a warning.
+   */
   fail(reason: string, options?: { code?: string }): never;
 }
 
@@ -69,13 +77,11 @@ export function createHandlerContext(parts: ContextParts): {
     leaseId: parts.leaseId,
     log: parts.log,
     progress: (update: ProgressUpdate): void => {
-      if (typeof update !== 'object' || update === null) {
-        throw new TypeError('ctx.progress() takes an object: { percent?, message?, data? }');
-      }
-      parts.progress(update);
+      const fields = progressFields(update, parts.log);
+      if (fields) parts.progress(fields);
     },
     fail: (reason: string, options?: { code?: string }): never => {
-      const error = new TaskFailedError(String(reason), options?.code);
+      const error = new TaskFailedError(failReason(reason), failCode(options, parts.log));
       failure ??= error;
       throw error;
     },

@@ -15,17 +15,18 @@ import {
   statusOf,
   toError,
 } from '../../machines/shared.js';
-import { RegistrationRejectedError } from '../errors.js';
+import { GatewayAnswerError, RegistrationRejectedError } from '../errors.js';
 import type { NeuronLogger } from '../logger.js';
 import {
   type AckFrame,
-  type HeartbeatAnswer,
   type NackFrame,
   PROTOCOL_VERSION,
   type RegisterFrame,
 } from '../protocol/frames.js';
+import { readHeartbeatAnswer } from '../protocol/heartbeat-answer.js';
 import type { Transport } from '../transport/types.js';
 import { SDK_NAME, SDK_VERSION } from '../version.js';
+import { capText } from './handler-input.js';
 import { createRunHandler, type HandlerEntry } from './run-handler.js';
 
 export interface EffectDeps {
@@ -79,19 +80,35 @@ function outcomeFrame(neuronId: string, input: PostOutcomeInput): AckFrame | Nac
     leaseId: input.leaseId,
     taskId: input.taskId,
     kind: outcome.nack,
-    reason: outcome.reason,
+    // A thrown Error's message can be megabytes; the gateway wants a human-readable line.
+    reason: capText(outcome.reason),
   };
   if (outcome.code !== undefined) frame.code = outcome.code;
   if (outcome.details !== undefined) frame.details = outcome.details;
   return frame;
 }
 
-function isHeartbeatAnswer(body: unknown): body is HeartbeatAnswer {
-  return typeof body === 'object' && body !== null && !Array.isArray(body);
-}
-
 export function provideEffects(deps: EffectDeps) {
   const { transport, logger, neuronId } = deps;
+  /** Malformed heartbeat answers in a row: reported on the first of each run, logged on each. */
+  let malformedAnswers = 0;
+  const readAnswer = (body: unknown): HeartbeatOutput['answer'] => {
+    const { answer, problems } = readHeartbeatAnswer(body);
+    if (problems.length === 0) {
+      malformedAnswers = 0;
+      return answer;
+    }
+    logger.warn({ problems }, 'heartbeat answer malformed; its well-formed rest was used');
+    if (malformedAnswers++ === 0) {
+      deps.emitError(
+        new GatewayAnswerError(
+          'heartbeat',
+          `the gateway's heartbeat answer: ${problems.join('; ')}`,
+        ),
+      );
+    }
+    return answer;
+  };
 
   const connection = connectionMachine.provide({
     actors: {
@@ -212,7 +229,7 @@ export function provideEffects(deps: EffectDeps) {
         return {
           sentAt,
           leaseIds: input.inFlight.map((l) => l.leaseId),
-          answer: isHeartbeatAnswer(body) ? body : undefined,
+          answer: readAnswer(body),
         };
       }),
     },

@@ -7,6 +7,7 @@ import type {
 } from '../capability/index.js';
 import { resolveRegistration } from '../capability/registration.js';
 import { ConfigError } from '../errors.js';
+import { MAX_TIMER_MS } from '../limits.js';
 import type { NeuronLogger } from '../logger.js';
 import type { InboundFrame } from '../protocol/frames.js';
 import { HttpTransport } from '../transport/http-transport.js';
@@ -221,7 +222,8 @@ export class Neuron {
       if (ended) subscription.unsubscribe();
       else if (actor.getSnapshot().status !== 'active') done();
     });
-    actor.send({ type: 'stop', drain, timeoutMs });
+    // "Wait forever" (Infinity) is the longest wait a timer holds.
+    actor.send({ type: 'stop', drain, timeoutMs: Math.min(timeoutMs, MAX_TIMER_MS) });
     return this.#stopping;
   }
 

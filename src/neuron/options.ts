@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { ReconnectSettings } from '../../machines/connection.js';
 import { ConfigError } from '../errors.js';
+import { MAX_TIMER_MS } from '../limits.js';
 import { type NeuronLogger, silentLogger } from '../logger.js';
 import type { AuthCallback, Transport } from '../transport/types.js';
 
@@ -74,12 +75,19 @@ const defaults = {
   idleTimeoutMs: 45_000,
 } as const;
 
+/** A delay in ms that a timer can hold: a longer one would fire at once. */
 function positive(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new ConfigError(
       'NEURON_ERR_INVALID_OPTIONS',
       `new Neuron(): ${name} must be a positive number of milliseconds, got ${JSON.stringify(value)}`,
+    );
+  }
+  if (value > MAX_TIMER_MS) {
+    throw new ConfigError(
+      'NEURON_ERR_INVALID_OPTIONS',
+      `new Neuron(): ${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${value}`,
     );
   }
   return value;

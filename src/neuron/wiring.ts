@@ -59,6 +59,7 @@ export function wireTransport(deps: WiringDeps): void {
           deps.emitError(checked.error);
           return;
         }
+        for (const ignored of checked.ignored ?? []) logger.warn({}, ignored.message);
         frame = checked.frame;
       }
       deps.emitFrame(frame);

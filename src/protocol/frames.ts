@@ -142,6 +142,13 @@ export interface HeartbeatAnswer {
   lost?: string[];
 }
 
+/** A heartbeat answer once checked: well-formed entries only, deadlines in ms since the epoch. */
+export interface CheckedHeartbeatAnswer {
+  /** Absent when the answer had no usable `leases` list. */
+  leases?: Array<{ leaseId: string; expiresAt: number }>;
+  lost?: string[];
+}
+
 export interface AckFrame {
   type: 'ack';
   neuronId: string;

@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
+import { MAX_TIMER_MS } from '../limits.js';
 import type { NeuronLogger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { resolveGatewayBase } from './gateway-url.js';
@@ -55,9 +56,6 @@ export interface ResolvedHttpTransportOptions {
 
 const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-/** Node's timers cap: a longer delay silently becomes 1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 export function resolveHttpTransportOptions(
   options: HttpTransportOptions,
 ): ResolvedHttpTransportOptions {

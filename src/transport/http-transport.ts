@@ -71,6 +71,9 @@ export class HttpTransport implements Transport {
     }
     this.#decoder = createSseDecoder(maxFrameBytes, {
       onFrame: (frame, id) => this.#emit('onFrame', frame, id),
+      onFieldIgnored: (error) => {
+        this.#log.warn({ reason: error.reason, frameType: error.frameType }, error.message);
+      },
       onFrameError: (error) => {
         this.#log.debug({ reason: error.reason, frameType: error.frameType }, error.message);
         this.#emit('onError', error);

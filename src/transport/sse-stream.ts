@@ -11,6 +11,8 @@ import { parseFrame } from '../protocol/validate-frame.js';
 export interface SseDecoderCallbacks {
   /** A valid frame (unknown `type`s included) and the `id:` of its event, if it had one. */
   onFrame(frame: InboundFrame, id: string | undefined): void;
+  /** An invalid optional field or list entry left out of a frame that was delivered. */
+  onFieldIgnored(error: FrameError): void;
   /** A frame reported and skipped; the stream goes on. */
   onFrameError(error: FrameError): void;
   /** Every `id:` that reached an event, before its data is looked at (for `Last-Event-ID`). */
@@ -50,8 +52,9 @@ export function createSseDecoder(maxFrameBytes: number, cb: SseDecoderCallbacks)
     onEvent(event) {
       if (event.id !== undefined) cb.onEventId(event.id);
       const result = parseFrame(event.data, maxFrameBytes);
-      if (result.ok) cb.onFrame(result.frame, event.id);
-      else cb.onFrameError(result.error);
+      if (!result.ok) return cb.onFrameError(result.error);
+      for (const ignored of result.ignored ?? []) cb.onFieldIgnored(ignored);
+      cb.onFrame(result.frame, event.id);
     },
     onRetry: (delayMs) => cb.onRetry(delayMs),
     onError(error) {

@@ -171,6 +171,16 @@ describe('new Neuron()', () => {
       { neuronId: '', transport: new MemoryTransport() },
       /neuronId must be a non-empty string/,
     ],
+    [
+      'a cancelGraceMs longer than a timer holds',
+      { neuronId: 'n', transport: new MemoryTransport(), cancelGraceMs: 2 ** 31 },
+      /cancelGraceMs must be at most 2147483647 ms/,
+    ],
+    [
+      'an idleTimeoutMs of Infinity',
+      { neuronId: 'n', transport: new MemoryTransport(), idleTimeoutMs: Number.POSITIVE_INFINITY },
+      /idleTimeoutMs must be a positive number of milliseconds/,
+    ],
   ];
   it.each(bad)('throws a ConfigError naming the fix for %s', (_what, options, message) => {
     const err = configErrorOf(() => new Neuron(options as NeuronOptions));

@@ -135,6 +135,23 @@ describe('connection machine', () => {
     expect(log).toContain('notify:reconnecting:1:1000');
   });
 
+  it('holds a hint of 0 ms (retry: 0, reconnectAfterMs: 0, Retry-After: 0) to the initial delay', async () => {
+    const { actor, log } = harness({
+      open: [
+        () => Promise.resolve(),
+        () => Promise.reject(Object.assign(new StatusError(503), { retryAfterMs: 0 })),
+      ],
+    });
+    actor.start();
+    await flush();
+    actor.send({ type: 'retry-hint', delayMs: 0 });
+    actor.send({ type: 'stream.closed', reason: 'gone' });
+    expect(log).toContain('notify:reconnecting:1:100');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(log.at(-1)).toBe('notify:reconnecting:2:100');
+    actor.send({ type: 'stop' });
+  });
+
   it('declares a silent stream dead after idleTimeoutMs, but not while bytes arrive', async () => {
     const { actor, state } = harness();
     actor.start();

@@ -90,6 +90,11 @@ const driver: Driver = {
       rig.gw.sendFrame(NEURON_ID, frame(subject.leaseId, { capabilityType: 'model/unknown' }));
       return;
     }
+    if (path.input === 'expired') {
+      const expiresAt = new Date(Date.now() - 1_000).toISOString();
+      rig.gw.sendFrame(NEURON_ID, frame(subject.leaseId, { expiresAt }));
+      return;
+    }
     if (needsBlocker(path) && tracked(path)) {
       // A blocker the gateway issued: one it does not know, its heartbeat answers call lost.
       const leased = rig.gw.waitFor('lease');

@@ -115,6 +115,13 @@ export const leaseModel: Model = {
         expiresAt: NOW + 3_600_000,
         cancelGraceMs: 1_000,
       },
+      /** Its `expiresAt` had passed when it arrived. */
+      expired: {
+        frame: leaseFrame,
+        receivedAt: NOW,
+        expiresAt: NOW - 1_000,
+        cancelGraceMs: 1_000,
+      },
       refused: {
         frame: leaseFrame,
         receivedAt: NOW,

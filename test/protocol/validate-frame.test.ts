@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FrameError } from '../../src/errors.js';
-import { frameSchemas, parseFrame, parseJsonSafely } from '../../src/protocol/validate-frame.js';
+import {
+  checkFrame,
+  frameSchemas,
+  parseFrame,
+  parseJsonSafely,
+} from '../../src/protocol/validate-frame.js';
 
 const MAX = 16 * 1024 * 1024;
 
@@ -98,27 +103,14 @@ describe('parseFrame', () => {
     }
   });
 
-  it('checks the type of optional fields when they are present', () => {
+  it('skips a frame whose required field has the wrong type', () => {
     const cases: Array<[unknown, RegExp]> = [
-      [{ ...lease, expiresAt: 'tomorrow' }, /field "expiresAt" must match format "date-time"/],
-      [{ ...lease, expiresAt: 12 }, /field "expiresAt" must be string/],
       [{ ...lease, task: { ...lease.task, taskId: 5 } }, /field "task.taskId" must be string/],
       [{ ...lease, task: 'do it' }, /field "task" must be object/],
-      [{ ...lease, inputSchema: 'x' }, /field "inputSchema"/],
       [
         { type: 'registered', sessionId: 's', capabilities: {} },
         /field "capabilities" must be array/,
       ],
-      [
-        { type: 'registered', sessionId: 's', capabilities: [{ type: 'a/b', scope: 'mine' }] },
-        /field "capabilities.0.scope" has none of the accepted shapes/,
-      ],
-      [
-        { type: 'registered', sessionId: 's', capabilities: [], heartbeatIntervalMs: 0 },
-        /field "heartbeatIntervalMs" must be > 0/,
-      ],
-      [{ type: 'disconnect', reconnectAfterMs: -1 }, /field "reconnectAfterMs" must be >= 0/],
-      [{ type: 'disconnect', reconnectAfterMs: '5' }, /field "reconnectAfterMs" must be number/],
       [{ type: 'cancel', leaseId: '' }, /field "leaseId"/],
     ];
     for (const [frame, message] of cases) {
@@ -128,16 +120,80 @@ describe('parseFrame', () => {
     }
   });
 
+  it('leaves out an invalid optional field or list entry, reports it, and keeps the rest', () => {
+    const registered = { type: 'registered', sessionId: 's', capabilities: [{ type: 'a/b' }] };
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ ...lease, expiresAt: 'tomorrow' }, 'expiresAt', /field "expiresAt" must match format/],
+      [{ ...lease, expiresAt: 12 }, 'expiresAt', /field "expiresAt" must be string/],
+      [{ ...lease, inputSchema: 'x' }, 'inputSchema', /field "inputSchema"/],
+      [{ ...registered, heartbeatIntervalMs: 0 }, 'heartbeatIntervalMs', /must be > 0/],
+      [{ ...registered, heartbeatIntervalMs: 3e9 }, 'heartbeatIntervalMs', /must be <= 2147483647/],
+      [{ ...registered, rejected: 'none' }, 'rejected', /field "rejected" must be array/],
+      [{ type: 'disconnect', reconnectAfterMs: -1 }, 'reconnectAfterMs', /must be >= 0/],
+      [{ type: 'disconnect', reconnectAfterMs: '5' }, 'reconnectAfterMs', /must be number/],
+      [{ type: 'cancel', leaseId: 'l', reason: 5 }, 'reason', /field "reason" must be string/],
+    ];
+    for (const [frame, field, message] of cases) {
+      const result = parseFrame(JSON.stringify(frame), MAX);
+      if (!result.ok) throw new Error(`skipped: ${result.error.message}`);
+      expect(Object.hasOwn(result.frame, field), field).toBe(false);
+      expect(result.ignored?.map((e) => e.message)).toEqual([expect.stringMatching(message)]);
+      expect(result.ignored?.[0]?.message).toMatch(/; ignored$/);
+      const { [field]: _dropped, ...rest } = frame;
+      expect(result.frame).toEqual(rest);
+    }
+  });
+
+  it('drops the bad entries of a list and the bad fields of a good entry', () => {
+    const data = JSON.stringify({
+      type: 'registered',
+      sessionId: 's',
+      capabilities: [
+        { type: 'a/b', scope: 'mine', concurrency: 2 },
+        { concurrency: 1 },
+        null,
+        { type: 'c/d', concurrency: 0 },
+      ],
+      lease: { task: { attempt: -1 } },
+    });
+    const result = parseFrame(data, MAX);
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.frame).toMatchObject({
+      capabilities: [{ type: 'a/b', concurrency: 2 }, { type: 'c/d' }],
+    });
+    expect(result.ignored?.map((e) => e.message)).toEqual([
+      expect.stringMatching(/field "capabilities.0.scope" has none of the accepted shapes/),
+      expect.stringMatching(/entry "capabilities.1"/),
+      expect.stringMatching(/entry "capabilities.2"/),
+      expect.stringMatching(/field "capabilities.3.concurrency" must be >= 1/),
+    ]);
+    const attempt = parseFrame(
+      JSON.stringify({ ...lease, task: { ...lease.task, attempt: -1 } }),
+      MAX,
+    );
+    const { attempt: _bad, ...task } = lease.task;
+    expect(attempt.ok && attempt.frame).toEqual({ ...lease, task });
+  });
+
+  it('mends a copy: an object a custom transport hands over is not changed', () => {
+    const frame = { type: 'cancel', leaseId: 'l', reason: 5 };
+    const result = checkFrame(frame);
+    expect(result.ok && result.frame).toEqual({ type: 'cancel', leaseId: 'l' });
+    expect(frame.reason).toBe(5);
+  });
+
   it('never echoes the payload in its messages', () => {
     const secret = `eyJhbGciOi${'A'.repeat(5000)}`;
     const frames = [
       `{"type":"lease","leaseId":"${secret}","capabilityType":"a/b","task":{"input":1}}`,
       `{"type":"lease","leaseId":"l","capabilityType":"a/b","task":{"taskId":"t","input":1},"expiresAt":"${secret}"}`,
       `not json ${secret}`,
-      `{"type":"cancel","leaseId":"l","${secret}":1,"reason":5}`,
+      `{"type":"cancel","leaseId":"","${secret}":1,"reason":5}`,
     ];
     for (const data of frames) {
-      const { message } = rejected(data);
+      const result = parseFrame(data, MAX);
+      const message = result.ok ? String(result.ignored?.[0]?.message) : result.error.message;
+      expect(message).toMatch(/skipped|ignored/);
       expect(message).not.toContain('eyJ');
       expect(message.length).toBeLessThan(250);
     }
