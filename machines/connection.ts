@@ -7,6 +7,7 @@
  * that concern the connection (`registered`, `disconnect`) are forwarded by the neuron.
  */
 import { assign, sendParent, setup } from 'xstate';
+import { isCredentialRevoked } from '../src/errors.js';
 import { clamp } from '../src/limits.js';
 import { describe, notProvided, retryAfterOf, statusOf, toError } from './shared.js';
 
@@ -162,6 +163,11 @@ export const connectionMachine = setup({
   guards: {
     unauthorized: ({ event }) => statusOf((event as { error?: unknown }).error) === 401,
     forbidden: ({ event }) => statusOf((event as { error?: unknown }).error) === 403,
+    /**
+     * The `auth` callback's credential was revoked (AUTH.md §4: "keeps reconnecting at its
+     * maximum delay; it never retries faster"). The transport has reported it already.
+     */
+    credentialRevoked: ({ event }) => isCredentialRevoked((event as { error?: unknown }).error),
     /** 400 `INVALID_FRAME` or 403 on register: the stream stays open, no leases come. */
     registrationRefused: ({ event }) => {
       const status = statusOf((event as { error?: unknown }).error);
@@ -200,6 +206,11 @@ export const connectionMachine = setup({
             target: 'backoff',
             actions: ['recordFailure', 'recordForbidden', 'notifyError'],
           },
+          {
+            guard: 'credentialRevoked',
+            target: 'backoff',
+            actions: ['recordFailure', 'recordForbidden'],
+          },
           { target: 'backoff', actions: 'recordFailure' },
         ],
       },
@@ -214,6 +225,11 @@ export const connectionMachine = setup({
             guard: 'forbidden',
             target: 'backoff',
             actions: ['recordFailure', 'recordForbidden', 'notifyError'],
+          },
+          {
+            guard: 'credentialRevoked',
+            target: 'backoff',
+            actions: ['recordFailure', 'recordForbidden'],
           },
           { target: 'backoff', actions: 'recordFailure' },
         ],

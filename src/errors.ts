@@ -223,3 +223,11 @@ export class LeaseAbortedError extends NeuronError {
 export function isNeuronError(value: unknown): value is NeuronError {
   return value instanceof NeuronError;
 }
+
+/**
+ * `CredentialRevokedError` of `@holokai/neuron-sdk/auth`, known by its code, so that the root
+ * (and the machines) need not load that Node-only entry.
+ */
+export function isCredentialRevoked(error: unknown): boolean {
+  return isNeuronError(error) && error.code === 'NEURON_ERR_CREDENTIAL_REVOKED';
+}

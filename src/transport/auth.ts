@@ -2,7 +2,7 @@
  * PROTOCOL.md "Headers": "`Authorization`: `Bearer <token>`; the token comes from the user's
  * `auth` callback, called afresh for every request and every SSE open (the SDK caches nothing)".
  */
-import { AuthCallbackError } from '../errors.js';
+import { AuthCallbackError, isCredentialRevoked } from '../errors.js';
 import type { AuthCallback } from './types.js';
 
 /**
@@ -34,7 +34,9 @@ export async function authorizationHeader(auth: AuthCallback, limits: AuthLimits
     // A token returned at once (the common case) needs no deadline: no timer, no listener.
     token = isThenable(returned) ? await bounded(returned, limits) : returned;
   } catch (err) {
-    if (err instanceof AuthCallbackError) throw err;
+    // A revoked credential (`@holokai/neuron-sdk/auth`) is already a typed, token-free error that
+    // the user must see as it is (AUTH.md §4: "emits it as an `error` event").
+    if (err instanceof AuthCallbackError || isCredentialRevoked(err)) throw err;
     throw new AuthCallbackError('the auth callback threw (see cause)', err);
   }
   if (typeof token !== 'string' || token === '') {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import { connectionMachine, reconnectDelay } from '../../machines/connection.js';
+import { NeuronError } from '../../src/errors.js';
 import { stateString } from '../../src/neuron/snapshot.js';
 
 const settings = { initialReconnectDelayMs: 100, maxReconnectDelayMs: 1_000, idleTimeoutMs: 5_000 };
@@ -149,6 +150,16 @@ describe('connection machine', () => {
     expect(log).toContain('notify:reconnecting:1:100');
     await vi.advanceTimersByTimeAsync(100);
     expect(log.at(-1)).toBe('notify:reconnecting:2:100');
+    actor.send({ type: 'stop' });
+  });
+
+  it('backs off with the maximum delay, and reports nothing more, when the credential was revoked', async () => {
+    const revoked = new NeuronError('NEURON_ERR_CREDENTIAL_REVOKED', 're-enroll');
+    const { actor, log } = harness({ open: [() => Promise.reject(revoked)] });
+    actor.start();
+    await flush();
+    expect(log).toContain('notify:reconnecting:1:1000');
+    expect(log).not.toContain('notify:error');
     actor.send({ type: 'stop' });
   });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { connectionMachine } from '../../machines/connection.js';
 import { reportCoverage } from './coverage.js';
 import { edgesOf, type PlannedPath, planPaths } from './graph.js';
-import { connectionModel } from './models.js';
+import { connectionModel, REVOKED } from './models.js';
 import {
   type Driver,
   type Microstep,
@@ -29,6 +29,8 @@ const statusOf = (e: unknown) => (e as { error?: { status?: number } }).error?.s
  * held there (a 2xx without the `registered` frame).
  */
 function script(rig: Rig, path: PlannedPath): void {
+  revokedOpens = new Set();
+  let opens = 0;
   const states = [path.initial.value, ...path.steps.map((s) => s.state.value)].map((v) =>
     JSON.stringify(v),
   );
@@ -38,7 +40,11 @@ function script(rig: Rig, path: PlannedPath): void {
     const entered = (name: string) => here.includes(name) && (k === 0 || before !== here);
     const leaving = path.steps[k]?.event;
     if (entered('"connecting"') || entered('"auth-refresh"')) {
-      if (leaving?.type.startsWith(ERROR)) rig.gw.failNext('events', { status: statusOf(leaving) });
+      opens++;
+      if ((leaving as { label?: string } | undefined)?.label === REVOKED.label)
+        revokedOpens.add(opens);
+      else if (leaving?.type.startsWith(ERROR))
+        rig.gw.failNext('events', { status: statusOf(leaving) });
     }
     if (entered('"registering"') && !(before ?? '').includes('"registering"')) {
       if (!leaving) continue;
@@ -53,19 +59,39 @@ function script(rig: Rig, path: PlannedPath): void {
   }
 }
 
+/** The opens (1-based) whose `auth` call throws `CredentialRevokedError`. */
+let revokedOpens = new Set<number>();
+
+/**
+ * An `auth` callback that throws the revoked credential on the scripted opens. A call made while
+ * the gateway holds no stream for the neuron is an open: no POST goes out without a stream here.
+ */
+function scriptedAuth(rig: () => Rig | undefined): () => string {
+  let opens = 0;
+  return () => {
+    const gw = rig()?.gw;
+    const streaming = gw?.neurons().some((n) => n.neuronId === NEURON_ID && n.streamOpen);
+    if (!streaming && revokedOpens.has(++opens)) throw REVOKED.error;
+    return 'model-token';
+  };
+}
+
 const driver: Driver = {
   subject: (m) => m.machine === 'connection',
   async setup(path) {
     const lively =
       has(path, 'stream.activity') ||
       has(path, 'xstate.after.idleTimeout.connection.open.liveness.watching');
+    let created: Rig | undefined;
     const rig = await Rig.create({
+      auth: scriptedAuth(() => created),
       gateway: lively ? { pingIntervalMs: 25 } : {},
       neuron: {
         ...(lively ? { idleTimeoutMs: 200 } : {}),
         ...(has(path, 'session-lost') ? { heartbeatIntervalMs: 40 } : {}),
       },
     });
+    created = rig;
     script(rig, path);
     return rig;
   },

@@ -8,6 +8,7 @@ import { connectionMachine } from '../../machines/connection.js';
 import { drainMachine } from '../../machines/drain.js';
 import { leaseMachine } from '../../machines/lease.js';
 import { neuronMachine } from '../../machines/neuron.js';
+import { NeuronError } from '../../src/errors.js';
 import type { PlanOptions } from './graph.js';
 
 /** A model event: the machine's event plus a label naming the variant in test titles. */
@@ -63,6 +64,12 @@ const status = (s: number, extra: Record<string, unknown> = {}) => ({
 
 // --- connection ------------------------------------------------------------------------------
 
+/** The `auth` callback threw `CredentialRevokedError` (AUTH.md §4). */
+export const REVOKED = {
+  error: new NeuronError('NEURON_ERR_CREDENTIAL_REVOKED', 'the credential was revoked'),
+  label: 'credential revoked',
+};
+
 export const connectionModel: Model = {
   machine: forPlanning(connectionMachine),
   plan: {
@@ -76,9 +83,9 @@ export const connectionModel: Model = {
       const open = state.matches('open');
       return expand(state, (type) => {
         if (type === 'xstate.error.actor.0.connection.connecting')
-          return [401, 403, 503].map((s) => ({ type, ...status(s) }));
+          return [...[401, 403, 503].map((s) => ({ type, ...status(s) })), { type, ...REVOKED }];
         if (type === 'xstate.error.actor.0.connection.auth-refresh')
-          return [403, 401].map((s) => ({ type, ...status(s) }));
+          return [...[403, 401].map((s) => ({ type, ...status(s) })), { type, ...REVOKED }];
         if (type === 'xstate.error.actor.0.connection.open.session.registering')
           return [
             { type, ...status(403) },

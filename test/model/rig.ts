@@ -68,6 +68,8 @@ class FailingCloseTransport extends HttpTransport {
 export interface RigOptions {
   gateway?: DevGatewayOptions;
   neuron?: Partial<NeuronOptionsWithHttp>;
+  /** The neuron's `auth` callback. @default () => 'model-token' */
+  auth?: () => string;
   /** Build the neuron on a transport whose `close()` rejects. */
   failingClose?: boolean;
   /** Concurrency of `model/subject`. @default 1 */
@@ -111,7 +113,7 @@ export class Rig {
             auth: () => 'model-token',
           }),
         } as never)
-      : new Neuron({ ...common, gatewayUrl: gw.url, auth: () => 'model-token' });
+      : new Neuron({ ...common, gatewayUrl: gw.url, auth: options.auth ?? (() => 'model-token') });
     this.neuron.on('error', (err) => this.errors.push(err));
     this.neuron.handle(
       {
