@@ -11,7 +11,7 @@ export default defineConfig({
       { find: /^@holokai\/neuron-sdk$/, replacement: `${root}src/index.ts` },
       { find: /^@holokai\/neuron-sdk\/machines$/, replacement: `${root}machines/index.ts` },
       {
-        find: /^@holokai\/neuron-sdk\/(auth|dev-gateway|testing)$/,
+        find: /^@holokai\/neuron-sdk\/(auth|dev-gateway|ipc|testing)$/,
         replacement: `${root}src/$1/index.ts`,
       },
     ],
