@@ -21,6 +21,7 @@ export type NeuronErrorCode =
   | 'NEURON_ERR_LEASE_ABORTED'
   | 'NEURON_ERR_GATEWAY_ANSWER'
   | 'NEURON_ERR_CREDENTIAL_REVOKED'
+  | 'NEURON_ERR_CREDENTIAL_FILE'
   | 'NEURON_ERR_ENROLLMENT';
 
 export class NeuronError extends Error {
