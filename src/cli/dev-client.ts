@@ -14,7 +14,13 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const START_HINT =
   'start one with `npx neuron dev`, or point --gateway / BIGBRAIN_GATEWAY_URL at it';
 /** Dev API error codes that mean "no such thing" rather than a broken request. */
-const NOT_FOUND_CODES = new Set(['TASK_NOT_FOUND', 'NEURON_NOT_FOUND', 'NOT_SERVED']);
+const NOT_FOUND_CODES = new Set([
+  'TASK_NOT_FOUND',
+  'NEURON_NOT_FOUND',
+  'NOT_SERVED',
+  'USER_CODE_NOT_FOUND',
+  'CLIENT_NOT_FOUND',
+]);
 
 export interface DevClient {
   readonly baseUrl: string;
@@ -131,6 +137,9 @@ function statusError(baseUrl: string, status: number, text: string): CliError {
   } catch {}
   const code = typeof error?.code === 'string' ? error.code : undefined;
   const message = typeof error?.message === 'string' ? error.message : undefined;
+  if (status === 404 && code === 'IDENTITY_DISABLED') {
+    return new CliError(ExitCode.ERROR, `${message ?? 'no identity provider'} (${code})`);
+  }
   if (status === 404 && (code === undefined || !NOT_FOUND_CODES.has(code))) {
     const what = `${baseUrl} has no dev API (/__dev__/… answered 404)`;
     return new CliError(ExitCode.ERROR, `${what}; is it a \`neuron dev\` gateway? ${START_HINT}`);

@@ -73,6 +73,31 @@ export function logGatewayEvents(gw: DevGateway, logger: LineLogger): () => void
       log('warn', 'lease lost', { task: taskId, neuron: neuronId, lease: leaseId, reason }),
     ),
     gw.on('task:settled', (task) => logOutcome(logger, task)),
+    gw.on('identity:device-code', ({ userCode, status, clientName, capabilities }) => {
+      const base = { user_code: userCode, name: clientName };
+      if (status === 'pending') {
+        const wants = capabilities.join(',') || undefined;
+        log('info', 'enrollment requested', {
+          ...base,
+          capabilities: wants,
+          approve: `neuron approve ${userCode}`,
+        });
+      } else if (status === 'approved') log('info', 'enrollment approved', base);
+      else if (status === 'denied') log('warn', 'enrollment denied', base);
+    }),
+    gw.on('identity:client', ({ clientId, clientName, revokedAt, revokeReason, neurons }) => {
+      if (revokedAt === undefined) {
+        log('info', 'client enrolled', { client: clientId, name: clientName });
+      } else {
+        const closed = neurons.length > 0 ? neurons.join(',') : undefined;
+        log('warn', 'client revoked', {
+          client: clientId,
+          name: clientName,
+          reason: revokeReason,
+          closed,
+        });
+      }
+    }),
     gw.on('request', ({ method, path, url, status, neuronId }) => {
       if (status < 400) return;
       log('warn', 'refused request', {

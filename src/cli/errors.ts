@@ -10,7 +10,7 @@ export const ExitCode = {
   USAGE: 2,
   /** No gateway answered at the URL (not running, wrong port). */
   UNREACHABLE: 3,
-  /** No such task or neuron, or no neuron serves the capability (`revoke`). */
+  /** No such task, neuron, user code or client, or no neuron serves the capability (`revoke`). */
   NOT_FOUND: 4,
   /** `inject` without `--wait`: submitted, but no neuron serves the type, so it stays pending. */
   PENDING: 5,
@@ -32,7 +32,7 @@ Exit codes:
     1  the gateway refused the request or answered unexpectedly
     2  bad arguments or input (invalid JSON, malformed capability type, unknown option)
     3  no gateway is running at the URL (start one with \`npx neuron dev\`)
-    4  no such task or neuron, or no neuron serves the capability
+    4  no such task, neuron, user code or client, or no neuron serves the capability
     5  inject: submitted, but no neuron serves the type; the task stays pending
     6  inject --wait: the task failed
     7  inject --wait: the task was cancelled

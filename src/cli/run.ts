@@ -5,13 +5,16 @@
  */
 import { Command, CommanderError } from 'commander';
 import { SDK_VERSION } from '../version.js';
+import { registerApprove } from './commands/approve.js';
 import { registerCancel } from './commands/cancel.js';
+import { registerClients } from './commands/clients.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerDisconnect } from './commands/disconnect.js';
 import { registerInject } from './commands/inject.js';
 import { registerNeurons } from './commands/neurons.js';
 import { registerRevoke } from './commands/revoke.js';
+import { registerRevokeClient } from './commands/revoke-client.js';
 import { registerTasks } from './commands/tasks.js';
 import type { CommandContext, RegisterCommand } from './context.js';
 import { CliError, EXIT_CODES_HELP, ExitCode } from './errors.js';
@@ -27,6 +30,9 @@ const COMMANDS: RegisterCommand[] = [
   registerCancel,
   registerRevoke,
   registerDisconnect,
+  registerApprove,
+  registerClients,
+  registerRevokeClient,
   registerDemo,
 ];
 

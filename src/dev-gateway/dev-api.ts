@@ -16,17 +16,24 @@ import {
 import type { DevGateway } from './gateway.js';
 import { type Answer, errorAnswer, readBody, send } from './http.js';
 import { serves } from './hub.js';
+import { identityRoutes } from './identity/dev-routes.js';
+import type { IdentityProvider } from './identity/provider.js';
 import type { NeuronInfo, TaskSpec } from './types.js';
 
 export const DEV_PREFIX = '/__dev__';
 
 type Method = 'GET' | 'POST';
 
-interface DevRoute {
+export interface DevRoute {
   method: Method;
   pattern: RegExp;
   /** `params` are the pattern's groups, decoded; `body` is the parsed JSON (`{}` when empty). */
-  handle: (params: string[], body: unknown, url: URL, res: ServerResponse) => Answer | undefined;
+  handle: (
+    params: string[],
+    body: unknown,
+    url: URL,
+    res: ServerResponse,
+  ) => Answer | undefined | Promise<Answer | undefined>;
 }
 
 export interface DevApi {
@@ -39,9 +46,10 @@ export interface DevApi {
 export function createDevApi(
   gw: DevGateway,
   limits: { pingIntervalMs: number; maxBodyBytes: number },
+  identity?: IdentityProvider,
 ): DevApi {
   const streams = new DevEventStreams(gw, limits.pingIntervalMs);
-  const routes = devRoutes(gw, streams);
+  const routes = [...devRoutes(gw, streams), ...identityRoutes(identity)];
   return {
     close: () => streams.closeAll(),
     async handle(req, res, url) {
@@ -74,7 +82,7 @@ export function createDevApi(
         }
       }
       const params = hit.match!.slice(1).map((p) => safeDecode(p ?? ''));
-      const answer = hit.route.handle(params, body, url, res);
+      const answer = await hit.route.handle(params, body, url, res);
       if (answer) send(res, answer);
     },
   };
@@ -89,7 +97,13 @@ function devRoutes(gw: DevGateway, streams: DevEventStreams): DevRoute[] {
     {
       method: 'GET',
       pattern: /^\/health\/?$/,
-      handle: () => ok({ ok: true, version: SDK_VERSION, url: gw.url }),
+      handle: () =>
+        ok({
+          ok: true,
+          version: SDK_VERSION,
+          url: gw.url,
+          ...(gw.identity && { mokuUrl: gw.identity.issuer }),
+        }),
     },
     {
       method: 'POST',

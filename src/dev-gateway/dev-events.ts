@@ -18,6 +18,8 @@ export const DEV_STREAM_EVENTS = [
   'stream:open',
   'stream:close',
   'session:dropped',
+  'identity:device-code',
+  'identity:client',
 ] as const satisfies readonly DevGatewayEventName[];
 
 export type DevStreamEventName = (typeof DEV_STREAM_EVENTS)[number];

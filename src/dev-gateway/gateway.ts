@@ -6,6 +6,8 @@ import type { InboundFrame } from '../protocol/frames.js';
 import { createDevApi, type DevApi } from './dev-api.js';
 import { FaultBook } from './faults.js';
 import { GatewayHub } from './hub.js';
+import { IdentityProvider, loadIdentityState } from './identity/provider.js';
+import type { DevIdentity } from './identity/types.js';
 import { type DevGatewayOptions, resolveOptions } from './options.js';
 import { type RouterContext, route } from './router.js';
 import { SETTLED_STATES, snapshotTask } from './tasks.js';
@@ -29,6 +31,11 @@ import type {
 export interface DevGateway {
   /** `http://127.0.0.1:PORT`, without a trailing slash. */
   readonly url: string;
+  /**
+   * The identity provider (`identity` option), at `identity.issuer` = `{url}/moku`: its URLs,
+   * approvals, clients and revocation, and `mintToken` for tests. `undefined` when off.
+   */
+  readonly identity: DevIdentity | undefined;
   /** Every request answered so far, in the order answered (SSE opens included). */
   readonly requests: readonly RequestRecord[];
   /** The requests to one path, e.g. `requestsTo('ack')`. */
@@ -106,6 +113,9 @@ export interface DevGateway {
 /** Starts a dev gateway (bound to `127.0.0.1` on a free port unless told otherwise). */
 export async function createDevGateway(options?: DevGatewayOptions): Promise<DevGateway> {
   const resolved = resolveOptions(options);
+  // Keys and clients first: a bad state folder fails before anything listens.
+  const identityState =
+    resolved.identity && (await loadIdentityState(resolved.identity, resolved.stateDir));
   const hub = new GatewayHub(resolved);
   const faults = new FaultBook();
   const requests: RequestRecord[] = [];
@@ -127,7 +137,10 @@ export async function createDevGateway(options?: DevGatewayOptions): Promise<Dev
   });
   const { port } = server.address() as AddressInfo;
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
-  const gateway = new LoopbackGateway(`http://${host}:${port}`, server, hub, faults, requests);
+  const url = `http://${host}:${port}`;
+  const identity = identityState ? new IdentityProvider(identityState, url, hub) : undefined;
+  context.identity = identity;
+  const gateway = new LoopbackGateway(url, server, hub, faults, requests, identity);
   if (resolved.devApi) gateway.attachDevApi(context);
   return gateway;
 }
@@ -135,6 +148,7 @@ export async function createDevGateway(options?: DevGatewayOptions): Promise<Dev
 class LoopbackGateway implements DevGateway {
   readonly url: string;
   readonly requests: readonly RequestRecord[];
+  readonly identity: IdentityProvider | undefined;
   readonly #server: Server;
   readonly #hub: GatewayHub;
   readonly #faults: FaultBook;
@@ -148,9 +162,11 @@ class LoopbackGateway implements DevGateway {
     hub: GatewayHub,
     faults: FaultBook,
     requests: RequestRecord[],
+    identity: IdentityProvider | undefined,
   ) {
     this.url = url;
     this.requests = requests;
+    this.identity = identity;
     this.#server = server;
     this.#hub = hub;
     this.#faults = faults;
@@ -160,7 +176,7 @@ class LoopbackGateway implements DevGateway {
   /** Serves `/__dev__/…` through this gateway's own API. */
   attachDevApi(context: RouterContext): void {
     const { pingIntervalMs, maxBodyBytes } = this.#hub.options;
-    this.#dev = createDevApi(this, { pingIntervalMs, maxBodyBytes });
+    this.#dev = createDevApi(this, { pingIntervalMs, maxBodyBytes }, this.identity);
     context.dev = this.#dev;
   }
 
@@ -274,14 +290,14 @@ class LoopbackGateway implements DevGateway {
   }
 
   close(): Promise<void> {
-    this.#closing ??= new Promise((resolve) => {
+    this.#closing ??= new Promise<void>((resolve) => {
       clearInterval(this.#reaper);
       this.#dev?.close();
       this.#hub.close();
       this.#server.close(() => resolve());
       // Keep-alive sockets of finished POSTs would otherwise hold close() up.
       this.#server.closeAllConnections();
-    });
+    }).then(() => this.identity?.flush());
     return this.#closing;
   }
 }

@@ -15,19 +15,34 @@ import {
 } from '../protocol/frames.js';
 import { type Answer, errorAnswer } from './http.js';
 import { type GatewayHub, iso, type NeuronCapability } from './hub.js';
+import { namespaceRefusal, registrationRefusal } from './identity/namespace.js';
+import type { TokenIdentity } from './identity/types.js';
 import type { LeaseRecord } from './types.js';
 import { checkFrame } from './validate.js';
 
 const { INVALID_FRAME, NO_STREAM, NO_SESSION, LEASE_NOT_HELD, CAPABILITY_DENIED } =
   GatewayErrorCode;
 
-type Handler<F extends ClientFrame> = (hub: GatewayHub, frame: F) => Answer;
+type Handler<F extends ClientFrame> = (
+  hub: GatewayHub,
+  frame: F,
+  identity: TokenIdentity | undefined,
+) => Answer;
 
-/** Checks a POST body's shape (400 `INVALID_FRAME`), then handles the frame. */
-export function handlePost(hub: GatewayHub, path: PostPath, body: unknown): Answer {
+/**
+ * Checks a POST body's shape (400 `INVALID_FRAME`), then handles the frame. `identity` is the
+ * request token's, when the identity provider is on: `register` and `update-capability` then
+ * apply AUTH.md §5's namespace table.
+ */
+export function handlePost(
+  hub: GatewayHub,
+  path: PostPath,
+  body: unknown,
+  identity?: TokenIdentity,
+): Answer {
   const checked = checkFrame(path, body);
   if ('problem' in checked) return errorAnswer(400, INVALID_FRAME, checked.problem);
-  return (handlers[path] as Handler<ClientFrame>)(hub, checked.frame);
+  return (handlers[path] as Handler<ClientFrame>)(hub, checked.frame, identity);
 }
 
 const handlers: { [P in PostPath]: Handler<Extract<ClientFrame, { type: P }>> } = {
@@ -40,9 +55,15 @@ const handlers: { [P in PostPath]: Handler<Extract<ClientFrame, { type: P }>> } 
 };
 
 /** 202, then the `registered` frame on the stream; dispatch to the neuron may begin. */
-function register(hub: GatewayHub, frame: RegisterFrame): Answer {
+function register(
+  hub: GatewayHub,
+  frame: RegisterFrame,
+  identity: TokenIdentity | undefined,
+): Answer {
   const entry = hub.neuron(frame.neuronId);
   if (!entry?.channel.open) return noStream(frame.neuronId);
+  const forbidden = identity && registrationRefusal(identity, frame.capabilities);
+  if (forbidden) return errorAnswer(403, forbidden.code, forbidden.message!);
   const refusal = hub.options.registerPolicy?.(frame);
   if (refusal) return errorAnswer(403, refusal.code, refusal.message ?? 'registration refused');
 
@@ -82,10 +103,16 @@ function register(hub: GatewayHub, frame: RegisterFrame): Answer {
   return { status: 202, afterSend };
 }
 
-function updateCapability(hub: GatewayHub, frame: UpdateCapabilityFrame): Answer {
+function updateCapability(
+  hub: GatewayHub,
+  frame: UpdateCapabilityFrame,
+  identity: TokenIdentity | undefined,
+): Answer {
   const entry = hub.neuron(frame.neuronId);
   if (!entry?.channel.open) return noStream(frame.neuronId);
   const cap = entry.capabilities.get(frame.capabilityType);
+  const forbidden = identity && namespaceRefusal(identity, frame.capabilityType, cap?.scope);
+  if (forbidden) return errorAnswer(403, forbidden.code, forbidden.message!);
   if (!cap) {
     const why = entry.sessionId ? 'is not among its registered capabilities' : 'not registered';
     return errorAnswer(403, CAPABILITY_DENIED, `${frame.capabilityType} ${why}`);

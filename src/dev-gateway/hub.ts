@@ -8,6 +8,8 @@ import type {
   SdkInfo,
 } from '../protocol/frames.js';
 import { GatewayEmitter } from './events.js';
+import type { TokenIdentity } from './identity/types.js';
+import { neuronInfos } from './neuron-infos.js';
 import type { ResolvedOptions } from './options.js';
 import { type BufferedEvent, SseChannel } from './sse.js';
 import { isSettled, snapshotTask, TaskBook } from './tasks.js';
@@ -30,6 +32,8 @@ export interface NeuronEntry {
   protocolVersion?: string;
   sdk?: SdkInfo;
   capabilities: Map<string, NeuronCapability>;
+  /** Who the token of its current (or last) stream said it is; identity provider only. */
+  identity?: TokenIdentity;
 }
 
 /**
@@ -58,6 +62,11 @@ export class GatewayHub {
     return this.#neurons.get(neuronId);
   }
 
+  /** Every neuronId seen. */
+  entries(): IterableIterator<NeuronEntry> {
+    return this.#neurons.values();
+  }
+
   /** Like `neuron`, for operator calls: an unknown id is a caller's mistake. */
   requireNeuron(neuronId: string, needsStream = false): NeuronEntry {
     const entry = this.#neurons.get(neuronId);
@@ -81,8 +90,15 @@ export class GatewayHub {
    * `resumeWindowMs` ago, or still open) is kept whatever `Last-Event-ID` says; the header
    * only selects what is replayed. Dispatch waits for the neuron to register on it.
    */
-  openStream(neuronId: string, res: ServerResponse, lastEventId: string | undefined): void {
+  openStream(
+    neuronId: string,
+    res: ServerResponse,
+    lastEventId: string | undefined,
+    identity?: TokenIdentity,
+  ): void {
     const entry = this.#neurons.get(neuronId) ?? this.#create(neuronId);
+    if (identity) entry.identity = identity;
+    else delete entry.identity;
     this.#expireSession(entry, Date.now());
     const resumed = entry.sessionId !== undefined;
     entry.channel.attach(res);
@@ -150,29 +166,7 @@ export class GatewayHub {
   }
 
   neuronInfos(): NeuronInfo[] {
-    const infos: NeuronInfo[] = [];
-    for (const entry of this.#neurons.values()) {
-      if (!entry.channel.open && entry.sessionId === undefined) continue;
-      const lastEventId = entry.channel.lastEventId;
-      infos.push({
-        neuronId: entry.neuronId,
-        ...(entry.sessionId !== undefined && { sessionId: entry.sessionId }),
-        streamOpen: entry.channel.open,
-        stalled: entry.channel.stalled,
-        dispatchable: entry.dispatchable,
-        ...(lastEventId !== undefined && { lastEventId }),
-        ...(entry.protocolVersion !== undefined && { protocolVersion: entry.protocolVersion }),
-        ...(entry.sdk !== undefined && { sdk: entry.sdk }),
-        capabilities: [...entry.capabilities.values()].map((cap) => ({
-          type: cap.type,
-          scope: cap.scope,
-          concurrency: cap.concurrency,
-          held: this.book.held(entry.neuronId, cap.type),
-          revoked: cap.revoked,
-        })),
-      });
-    }
-    return infos;
+    return neuronInfos(this.entries(), this.book);
   }
 
   /** Ends every stream and rejects pending waits; nothing is dispatched afterwards. */

@@ -1,5 +1,15 @@
 export { WaitError } from './events.js';
 export { createDevGateway, type DevGateway } from './gateway.js';
+export { defaultStateDir } from './identity/state.js';
+export type {
+  ClientInfo,
+  DevIdentity,
+  DeviceCodeInfo,
+  DeviceCodeStatus,
+  IdentityOptions,
+  MintTokenOptions,
+  TokenIdentity,
+} from './identity/types.js';
 export type { DevGatewayOptions, Refusal } from './options.js';
 export { SETTLED_STATES } from './tasks.js';
 export type {

@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { CapabilityAdvertisement, RegisterFrame } from '../protocol/frames.js';
+import { type ResolvedIdentityOptions, resolveIdentityOptions } from './identity/options.js';
+import type { IdentityOptions } from './identity/types.js';
 
 /** A refusal returned by a policy hook: the `code` and `message` the gateway answers with. */
 export interface Refusal {
@@ -21,7 +23,8 @@ export interface DevGatewayOptions {
   port?: number;
   /**
    * When set, every request (SSE open included) must carry `Authorization: Bearer <token>`,
-   * else it is answered `401 UNAUTHORIZED`. Ignored when `acceptToken` is set.
+   * else it is answered `401 UNAUTHORIZED`. Ignored when `acceptToken` is set. With `identity`,
+   * this static dev token is accepted beside the provider's JWTs, as a `kind: "service"` identity.
    * @default undefined (no authentication)
    */
   token?: string;
@@ -101,6 +104,20 @@ export interface DevGatewayOptions {
    * @default true
    */
   devApi?: boolean;
+  /**
+   * Runs an identity provider (AUTH.md, "Moku's part") at `{url}/moku` — device flow, client
+   * registration, client_credentials tokens, JWKS — and makes the gateway check every neuron
+   * request's bearer JWT against it (AUTH.md §5), the namespace table included. `true` takes
+   * every default. See `gw.identity`.
+   * @default false
+   */
+  identity?: boolean | IdentityOptions;
+  /**
+   * Folder that keeps the identity provider's signing key and enrolled clients across restarts
+   * (created `0700`, files `0600`). Only with `identity`.
+   * @default undefined (in memory: a restart forgets them)
+   */
+  stateDir?: string;
 }
 
 /** Options with every default applied, resolved once by {@link resolveOptions}. */
@@ -108,9 +125,17 @@ export interface ResolvedOptions
   extends Required<
     Omit<
       DevGatewayOptions,
-      'token' | 'acceptToken' | 'heartbeatIntervalMs' | 'capabilityPolicy' | 'registerPolicy'
+      | 'token'
+      | 'acceptToken'
+      | 'heartbeatIntervalMs'
+      | 'capabilityPolicy'
+      | 'registerPolicy'
+      | 'identity'
+      | 'stateDir'
     >
   > {
+  identity: ResolvedIdentityOptions | undefined;
+  stateDir: string | undefined;
   acceptToken: ((token: string) => boolean) | undefined;
   heartbeatIntervalMs: number | undefined;
   capabilityPolicy: DevGatewayOptions['capabilityPolicy'];
@@ -146,6 +171,8 @@ export function resolveOptions(options: DevGatewayOptions = {}): ResolvedOptions
     registerPolicy: options.registerPolicy,
     devApi: options.devApi ?? true,
     leaseIdPrefix: options.leaseIdPrefix ?? 'l-',
+    identity: resolveIdentityOptions(options.identity),
+    stateDir: options.stateDir,
   };
   for (const name of positive) {
     if (!Number.isInteger(resolved[name]) || resolved[name] < 1) {
@@ -164,6 +191,15 @@ export function resolveOptions(options: DevGatewayOptions = {}): ResolvedOptions
   }
   if (typeof resolved.leaseIdPrefix !== 'string') {
     throw invalid('leaseIdPrefix must be a string');
+  }
+  if (resolved.stateDir !== undefined && !resolved.identity) {
+    throw invalid("stateDir keeps the identity provider's state: pass identity too");
+  }
+  if (
+    resolved.stateDir !== undefined &&
+    (typeof resolved.stateDir !== 'string' || !resolved.stateDir)
+  ) {
+    throw invalid('stateDir must be a folder path');
   }
   if (token !== undefined && token === '') {
     throw invalid('token must be a non-empty string (omit it to turn authentication off)');

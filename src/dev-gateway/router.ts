@@ -4,8 +4,10 @@ import { isDashboardPath, serveDashboard } from './dashboard/index.js';
 import { DEV_PREFIX, type DevApi } from './dev-api.js';
 import type { FaultBook } from './faults.js';
 import { handlePost } from './handlers.js';
-import { type Answer, bearerToken, errorAnswer, headersOf, readBody, send } from './http.js';
+import { type Answer, errorAnswer, headersOf, readBody, send } from './http.js';
 import type { GatewayHub } from './hub.js';
+import { authenticate } from './identity/authenticate.js';
+import type { IdentityProvider } from './identity/provider.js';
 import type { GatewayPath, RequestRecord } from './types.js';
 
 const PATHS: ReadonlySet<string> = new Set<GatewayPath>([
@@ -29,13 +31,16 @@ export interface RouterContext {
   record: (entry: RequestRecord) => void;
   /** Serves `/__dev__/…`; those requests skip faults and auth and are not recorded. */
   dev?: DevApi;
+  /** The identity provider: serves `/moku/…` (unrecorded, no faults) and checks tokens. */
+  identity?: IdentityProvider;
 }
 
 /**
- * Routes one request. `/__dev__/…` goes to the dev API (no faults, no auth, not recorded).
- * Otherwise the order is: route (404/405), body (413), then a scripted fault, then auth
- * (401), then the frame's own checks. Faults come before auth so a test can script a 401
- * whatever the token; the body is read first so the request log holds it even then.
+ * Routes one request. `/__dev__/…` goes to the dev API (no faults, no auth, not recorded), and
+ * `/moku/…` to the identity provider (likewise). Otherwise the order is: route (404/405), body
+ * (413), then a scripted fault, then auth (401), then the frame's own checks. Faults come before
+ * auth so a test can script a 401 whatever the token; the body is read first so the request log
+ * holds it even then.
  */
 export async function route(
   ctx: RouterContext,
@@ -48,6 +53,7 @@ export async function route(
   }
   // The dashboard (`/`) comes with the dev API it reads from; like it, unrecorded and unauthenticated.
   if (ctx.dev && isDashboardPath(url.pathname)) return serveDashboard(req, res, url);
+  if (ctx.identity?.owns(url.pathname)) return ctx.identity.handle(req, res, url);
   const path = toPath(/^\/neuron\/([^/]+)$/.exec(url.pathname)?.[1]);
   const base: Omit<RequestRecord, 'status'> = {
     method: req.method ?? 'GET',
@@ -85,13 +91,16 @@ export async function route(
     const neuronId = url.searchParams.get('neuronId') || undefined;
     const header = req.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && header !== '' ? header : undefined;
-    const refused = ctx.faults.take('events') ?? unauthorized(ctx, req);
-    if (refused) return finish(refused, neuronId ? { neuronId } : {});
+    const fault = ctx.faults.take('events');
+    const auth = fault ? { refused: fault } : await authenticate(req, accept(ctx), ctx.identity);
+    if ('refused' in auth) return finish(auth.refused, neuronId ? { neuronId } : {});
     if (!neuronId) {
       const message = 'the neuronId query parameter is required';
       return finish(errorAnswer(400, GatewayErrorCode.INVALID_FRAME, message));
     }
-    ctx.hub.openStream(neuronId, res, lastEventId);
+    // The token check may have awaited: a client gone meanwhile gets no stream.
+    if (req.socket.destroyed) return;
+    ctx.hub.openStream(neuronId, res, lastEventId, auth.identity);
     ctx.record({ ...base, neuronId, status: 200 });
     return;
   }
@@ -113,21 +122,15 @@ export async function route(
     ...(typeof neuronId === 'string' && { neuronId }),
     ...(json && { body }),
   };
-  const refused = ctx.faults.take(path) ?? unauthorized(ctx, req);
-  if (refused) return finish(refused, extra);
+  const fault = ctx.faults.take(path);
+  const auth = fault ? { refused: fault } : await authenticate(req, accept(ctx), ctx.identity);
+  if ('refused' in auth) return finish(auth.refused, extra);
   if (!json) {
     return finish(errorAnswer(400, GatewayErrorCode.INVALID_FRAME, 'the body is not JSON'), extra);
   }
-  finish(handlePost(ctx.hub, path, body), extra);
+  finish(handlePost(ctx.hub, path, body, auth.identity), extra);
 }
 
-function unauthorized(ctx: RouterContext, req: IncomingMessage): Answer | undefined {
-  const accept = ctx.hub.options.acceptToken;
-  if (!accept) return undefined;
-  const token = bearerToken(req);
-  if (token !== undefined && accept(token)) return undefined;
-  const message = token === undefined ? 'no bearer token' : 'the bearer token was rejected';
-  return errorAnswer(401, GatewayErrorCode.UNAUTHORIZED, message, {
-    'WWW-Authenticate': 'Bearer',
-  });
+function accept(ctx: RouterContext): ((token: string) => boolean) | undefined {
+  return ctx.hub.options.acceptToken;
 }

@@ -9,6 +9,7 @@ import type {
   Scope,
   SdkInfo,
 } from '../protocol/frames.js';
+import type { ClientInfo, DeviceCodeInfo } from './identity/types.js';
 
 /** Where a request was routed: `events` for the SSE open, else the POST's frame type. */
 export type GatewayPath = 'events' | PostPath;
@@ -127,6 +128,8 @@ export interface NeuronInfo {
   protocolVersion?: string;
   sdk?: SdkInfo;
   capabilities: NeuronCapabilityInfo[];
+  /** Who its stream's token says it is (only with the identity provider on). */
+  identity?: { kind: string; sub: string; orgId?: string };
 }
 
 /** One answered request, as `gw.requests` records it. */
@@ -179,6 +182,10 @@ export interface DevGatewayEvents {
   /** Any change of a task. */
   task: TaskRecord;
   'task:settled': TaskRecord;
+  /** A device code was issued, approved, denied or exchanged (identity provider). */
+  'identity:device-code': DeviceCodeInfo;
+  /** A client was enrolled or revoked (identity provider). */
+  'identity:client': ClientInfo;
 }
 
 export type DevGatewayEventName = keyof DevGatewayEvents;

@@ -34,7 +34,19 @@ afterAll(async () => {
 const neuronCli = (...argv: string[]) => cli(argv, { env: { BIGBRAIN_GATEWAY_URL: dev.url } });
 
 /** Every command of `neuron`, in the order `--help` lists them. */
-const COMMANDS = ['dev', 'inject', 'tasks', 'neurons', 'cancel', 'revoke', 'disconnect', 'demo'];
+const COMMANDS = [
+  'dev',
+  'inject',
+  'tasks',
+  'neurons',
+  'cancel',
+  'revoke',
+  'disconnect',
+  'approve',
+  'clients',
+  'revoke-client',
+  'demo',
+];
 
 const taskIdOf = (result: CliResult) => /^submitted +(\S+)/m.exec(result.stdout)?.[1];
 

@@ -4,12 +4,30 @@
  * Every child is killed by `killChildren()` (for `afterAll`) or, failing that, at exit.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Neuron } from '@holokai/neuron-sdk';
 import { run } from '../../src/cli/run.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+let home: string | undefined;
+/**
+ * The `HOME` every CLI run of this test process gets (one temporary folder, removed at exit):
+ * `neuron dev` keeps its state under `~/.holokai/dev-gateway`, and a test must not touch the
+ * developer's own.
+ */
+export function testHome(): string {
+  if (!home) {
+    const made = mkdtempSync(join(tmpdir(), 'neuron-cli-home-'));
+    home = made;
+    process.on('exit', () => rmSync(made, { recursive: true, force: true }));
+  }
+  return home;
+}
 
 export interface CliResult {
   code: number;
@@ -36,7 +54,7 @@ export async function cli(argv: string[], options: CliOptions = {}): Promise<Cli
     stderr: (text) => {
       stderr += text;
     },
-    env: options.env ?? {},
+    env: { HOME: testHome(), ...options.env },
     isTTY: options.isTTY ?? false,
     watchSignals: () => signal,
   });
@@ -77,7 +95,7 @@ export interface Child {
 export function spawnCli(argv: string[], env: Record<string, string> = {}): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], {
     cwd: ROOT,
-    env: { ...inheritedEnv(), NO_COLOR: '1', ...env },
+    env: { ...inheritedEnv(), NO_COLOR: '1', HOME: testHome(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

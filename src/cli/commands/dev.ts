@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
+import { defaultStateDir, StateDir } from '../../dev-gateway/identity/state.js';
 import { createDevGateway, type DevGateway } from '../../dev-gateway/index.js';
+import { ConfigError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { logGatewayEvents } from '../dev-log.js';
 import { CliError, ExitCode, usage } from '../errors.js';
@@ -17,6 +19,8 @@ import { type CliIo, out, useColour, warn } from '../io.js';
 import { createLineLogger, type LogFormat } from '../log.js';
 import { integer } from '../options.js';
 
+const DEV_TOKEN_FILE = 'dev-token.json';
+
 export interface DevOptions {
   port: number;
   host: string;
@@ -26,6 +30,9 @@ export interface DevOptions {
   json?: boolean;
   /** `--inspect [port]`: `true` for the default port. */
   inspect?: boolean | number;
+  stateDir?: string;
+  ephemeral?: boolean;
+  orgId?: string;
 }
 
 export function registerDev(program: Command, ctx: CommandContext): void {
@@ -47,6 +54,15 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     .option('--no-auth', 'accept any token (loopback hosts only)')
     .option('--json', 'log JSON lines (pino format) instead of text')
     .option(
+      '--state-dir <dir>',
+      'keep the signing key, enrolled clients and dev token here (default: ~/.holokai/dev-gateway)',
+    )
+    .option('--ephemeral', 'keep no state: a restart forgets enrolled neurons and the dev token')
+    .option(
+      '--org-id <id>',
+      'the org_id of neurons enrolled from now on (lets them serve org/<id>/*)',
+    )
+    .option(
       '--inspect [port]',
       `also run a Stately inspector relay on 127.0.0.1 (default port ${DEV_INSPECT_PORT}; 0 picks a free one)`,
       inspectPort,
@@ -56,6 +72,9 @@ export function registerDev(program: Command, ctx: CommandContext): void {
       `
 It prints the lines a neuron needs (BIGBRAIN_GATEWAY_URL, BIGBRAIN_TOKEN), then one line per
 connection, registration, lease, progress update and outcome. Ctrl-C stops it.
+It is also an identity provider at <url>/moku: \`neuron enroll --moku-url <url>/moku\` enrolls a
+neuron, \`neuron approve <user-code>\` (or the dashboard's /device page) lets it in. Enrolled
+neurons and the dev token survive a restart unless --ephemeral.
 Open the gateway's URL in a browser for a live dashboard of neurons, tasks and leases.
 With --inspect, neurons that send their actors to the relay (${INSPECT_URL_VAR}) show in the
 Stately inspector and report their own lease states to the dashboard.
@@ -76,16 +95,24 @@ export async function dev(options: DevOptions, io: CliIo): Promise<number> {
       `--no-auth is refused on a non-loopback host (${host}): anyone on the network could connect; pass --token instead`,
     );
   }
+  if (options.ephemeral && options.stateDir !== undefined) {
+    throw usage('--state-dir and --ephemeral contradict each other; pass one of them');
+  }
+  if (options.stateDir === '')
+    throw usage('--state-dir must not be empty; omit it for the default');
+  if (options.orgId === '') throw usage('--org-id must not be empty; omit it for no org_id');
   if (!loopback) {
     warn(
       io,
       `listening on ${host}: the gateway and its unauthenticated /__dev__ API are reachable from other machines, over plain HTTP (no TLS)`,
     );
   }
-  const token = options.auth
-    ? (options.token ?? `dev-${randomBytes(12).toString('base64url')}`)
-    : undefined;
-  const gw = await start(host, port, token);
+  const stateDir = options.ephemeral
+    ? undefined
+    : (options.stateDir ?? defaultStateDir(io.env.HOME || undefined));
+  const token = options.auth ? (options.token ?? (await devToken(stateDir))) : undefined;
+  const gw = await start({ host, port, token, stateDir, orgId: options.orgId });
+  const identity = gw.identity!;
   let inspector: InspectorServer | undefined;
   if (options.inspect !== undefined) {
     const inspectAt = options.inspect === true ? DEV_INSPECT_PORT : Number(options.inspect);
@@ -103,11 +130,14 @@ export async function dev(options: DevOptions, io: CliIo): Promise<number> {
       url: gw.url,
       auth: token ? 'token' : 'none',
       env,
+      mokuUrl: identity.issuer,
+      stateDir: stateDir ?? null,
       dashboard,
       ...(inspector && { inspector: { page: inspector.pageUrl, url: inspector.wsUrl } }),
     });
   } else {
-    banner(io, gw.url, env, token !== undefined, dashboard, inspector);
+    const enroll = identityLines(identity.issuer, identity.verificationUri, stateDir);
+    banner(io, gw.url, env, token !== undefined, dashboard, inspector, enroll);
   }
   const stopLogging = logGatewayEvents(gw, logger);
   const signal = io.watchSignals?.();
@@ -124,14 +154,43 @@ export async function dev(options: DevOptions, io: CliIo): Promise<number> {
   return ExitCode.OK;
 }
 
-async function start(host: string, port: number, token: string | undefined): Promise<DevGateway> {
+/** The static dev token: kept in the state folder so a restart does not change it. */
+async function devToken(stateDir: string | undefined): Promise<string> {
+  const made = `dev-${randomBytes(12).toString('base64url')}`;
+  if (stateDir === undefined) return made;
+  const state = await openState(stateDir);
+  return (await state.createIfAbsent(DEV_TOKEN_FILE, { token: made })).token;
+}
+
+async function openState(stateDir: string): Promise<StateDir> {
+  try {
+    return await StateDir.open(stateDir);
+  } catch (err) {
+    throw new CliError(ExitCode.ERROR, (err as Error).message.replace(/^dev gateway: /, ''));
+  }
+}
+
+interface StartOptions {
+  host: string;
+  port: number;
+  token: string | undefined;
+  stateDir: string | undefined;
+  orgId: string | undefined;
+}
+
+async function start({ host, port, token, stateDir, orgId }: StartOptions): Promise<DevGateway> {
   try {
     return await createDevGateway({
       host,
       port,
       ...(token === undefined ? { acceptToken: () => true } : { token }),
+      identity: orgId === undefined ? true : { orgId },
+      ...(stateDir !== undefined && { stateDir }),
     });
   } catch (err) {
+    if (err instanceof ConfigError) {
+      throw new CliError(ExitCode.ERROR, err.message.replace(/^dev gateway: /, ''));
+    }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       throw new CliError(
@@ -161,6 +220,7 @@ function banner(
   auth: boolean,
   dashboard: string,
   inspector: InspectorServer | undefined,
+  identity: string[],
 ): void {
   out(io, `neuron dev: reference gateway listening on ${url}`);
   out(io, '');
@@ -169,12 +229,29 @@ function banner(
   if (!auth) out(io, '--no-auth: any bearer token is accepted.');
   out(io, 'Give a neuron the lines above (and a BIGBRAIN_NEURON_ID of your choice), then e.g.');
   out(io, `  npx neuron inject examples/echo --input '{"text":"hi"}' --wait --gateway ${url}`);
+  for (const line of identity) out(io, line);
   out(io, `Dashboard: ${dashboard}`);
   out(io, `Dev API (no auth): ${url}/__dev__/  ·  Ctrl-C to stop`);
   out(io, '');
   if (!inspector) return;
   for (const line of inspectorHelp(inspector)) out(io, line);
   out(io, '');
+}
+
+/** What `neuron enroll` needs, and where the state is kept. */
+function identityLines(
+  mokuUrl: string,
+  verificationUri: string,
+  stateDir: string | undefined,
+): string[] {
+  return [
+    `Identity provider (--moku-url): ${mokuUrl}`,
+    `  enroll a neuron: npx neuron enroll --moku-url ${mokuUrl} --name <name>`,
+    `  let it in:       npx neuron approve <user-code>, or ${verificationUri}`,
+    stateDir === undefined
+      ? 'State: none (--ephemeral): a restart forgets enrolled neurons and the dev token'
+      : `State: ${stateDir} (signing key, enrolled neurons, dev token)`,
+  ];
 }
 
 /** `localhost`, `127.x.x.x`, `::1`: only this machine can reach them. */

@@ -220,7 +220,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
       const sdk = n.sdk ? n.sdk.name + ' ' + n.sdk.version : '';
       box.append(h('div', { className: 'neuron', 'data-neuron-id': n.neuronId },
         h('div', {}, h('span', { className: 'id' }, n.neuronId), ' ', h('span', { className: 'badge connection ' + cls }, label)),
-        h('div', { className: 'meta' }, [n.sessionId ? 'session ' + n.sessionId : 'no session', sdk].filter(Boolean).join(' · ')),
+        h('div', { className: 'meta' }, [n.sessionId ? 'session ' + n.sessionId : 'no session', sdk, n.identity ? n.identity.kind + ' ' + n.identity.sub : ''].filter(Boolean).join(' · ')),
         h('ul', {}, n.capabilities.map((c) => h('li', { className: c.revoked ? 'revoked' : '', 'data-capability': c.type },
           h('span', { className: 'type' }, c.type),
           h('span', { className: 'meta' },

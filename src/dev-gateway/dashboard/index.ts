@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { leaseMachine } from '../../../machines/lease.js';
 import { DASHBOARD_JS } from './client.js';
 import { machineDiagram } from './diagram.js';
+import { IDENTITY_JS } from './identity-client.js';
 import { DASHBOARD_CSS, dashboardHtml } from './page.js';
 
 const CSP = [
@@ -30,17 +31,22 @@ let assets: Map<string, Asset> | undefined;
 
 /** Built on first use: the diagram is drawn from the lease machine's definition. */
 function dashboardAssets(): Map<string, Asset> {
-  assets ??= new Map([
-    ['/', { type: 'text/html', body: dashboardHtml(machineDiagram(leaseMachine)) }],
+  if (assets) return assets;
+  const page = { type: 'text/html', body: dashboardHtml(machineDiagram(leaseMachine)) };
+  assets = new Map([
+    ['/', page],
+    // The device flow's verification_uri: the same page, its Identity panel first.
+    ['/device', page],
     ['/__dashboard__/dashboard.js', { type: 'text/javascript', body: DASHBOARD_JS }],
+    ['/__dashboard__/identity.js', { type: 'text/javascript', body: IDENTITY_JS }],
     ['/__dashboard__/dashboard.css', { type: 'text/css', body: DASHBOARD_CSS }],
   ]);
   return assets;
 }
 
-/** Whether `pathname` is one of the dashboard's: `/` or `/__dashboard__/…`. */
+/** Whether `pathname` is one of the dashboard's: `/`, `/device` or `/__dashboard__/…`. */
 export function isDashboardPath(pathname: string): boolean {
-  return pathname === '/' || pathname.startsWith('/__dashboard__/');
+  return pathname === '/' || pathname === '/device' || pathname.startsWith('/__dashboard__/');
 }
 
 /** Answers a dashboard request (GET or HEAD). */

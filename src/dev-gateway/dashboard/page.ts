@@ -1,4 +1,5 @@
 /** The dashboard's HTML and CSS. Nothing is loaded from outside the gateway. */
+import { IDENTITY_CSS, IDENTITY_HTML } from './identity-client.js';
 
 export const DASHBOARD_CSS = `
 :root { color-scheme: light; --ink: #1e293b; --muted: #64748b; --line: #e2e8f0; --panel: #fff;
@@ -75,7 +76,7 @@ svg.machine .state.possible > rect { fill: #eff6ff; stroke: var(--blue); stroke-
 svg.machine .state.current > rect { fill: var(--blue-soft); stroke: var(--blue); stroke-width: 2.5; }
 svg.machine .arrow.taken path { stroke: var(--blue); stroke-width: 2; }
 footer { color: var(--muted); font-size: 12px; padding: 0 20px 16px; }
-`;
+${IDENTITY_CSS}`;
 
 /** The page; `diagram` is the lease machine's SVG (trusted: drawn from the definition). */
 export function dashboardHtml(diagram: string): string {
@@ -88,6 +89,7 @@ export function dashboardHtml(diagram: string): string {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/__dashboard__/dashboard.css">
 <script src="/__dashboard__/dashboard.js" defer></script>
+<script src="/__dashboard__/identity.js" defer></script>
 </head>
 <body>
 <header>
@@ -101,6 +103,7 @@ export function dashboardHtml(diagram: string): string {
     <table id="tasks"><thead><tr><th>task</th><th>type</th><th>state</th><th>neuron · attempt</th><th>progress</th><th>lease machine</th><th>outcome</th></tr></thead><tbody></tbody></table>
     <p class="empty" id="no-tasks">No task yet: <span class="mono">npx neuron inject &lt;type&gt; --input '…'</span></p>
   </section>
+  ${IDENTITY_HTML}
   <section class="diagram-panel" id="diagram-panel"><h2>Lease machine</h2>
     <div class="diagram-head"><span class="which" id="diagram-lease">no lease selected</span><span class="source" id="diagram-source">Click a task to see its lease here.</span></div>
     <div class="diagram" id="diagram">${diagram}</div>
