@@ -53,6 +53,7 @@ export { frameSchemas } from './protocol/validate-frame.js';
 export { HttpTransport, type HttpTransportOptions } from './transport/http-transport.js';
 export type {
   AuthCallback,
+  AuthRequest,
   ReconnectInfo,
   ReconnectPolicy,
   Transport,

@@ -11,6 +11,7 @@ import {
   clientCredentialsGrant,
 } from 'openid-client';
 import { ConfigError } from '../errors.js';
+import type { AuthRequest } from '../transport/types.js';
 import {
   type CredentialFile,
   defaultCredentialPath,
@@ -64,7 +65,7 @@ const EARLY_REFRESH_RETRY_MS = 5_000;
 export function createClientCredentialsAuth(
   path: string = defaultCredentialPath(),
   options: ClientCredentialsAuthOptions = {},
-): () => Promise<string> {
+): (request?: AuthRequest) => Promise<string> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     throw new ConfigError(
@@ -135,8 +136,11 @@ export function createClientCredentialsAuth(
     return inflight;
   }
 
-  return async function clientCredentialsAuth(): Promise<string> {
+  return async function clientCredentialsAuth(request?: AuthRequest): Promise<string> {
     const now = Date.now();
+    // The gateway refused the token we gave (a revoked client's tokens are refused before they
+    // expire): ask Moku again, whose `invalid_client` then tells a revocation from a rotation.
+    if (request?.rejected && cached && !inflight) cached = undefined;
     if (cached && now < cached.expiresAt) {
       // "refresh it ahead of time […] while callers keep getting the still-valid token"
       if (now >= cached.refreshAt && now >= earlyRefreshAfter && !inflight) {

@@ -20,6 +20,12 @@ export const ExitCode = {
   CANCELLED: 7,
   /** `inject --wait --timeout`: the task had not settled in time (it keeps running). */
   TIMEOUT: 8,
+  /** `enroll`: the admin denied the enrollment. */
+  DENIED: 9,
+  /** `enroll`: the device code expired before anyone approved it. */
+  EXPIRED: 10,
+  /** `enroll`: Moku answered something the device flow does not allow. */
+  PROTOCOL: 11,
   /** Stopped by Ctrl-C (SIGINT/SIGTERM) while waiting. */
   INTERRUPTED: 130,
 } as const;
@@ -37,6 +43,9 @@ Exit codes:
     6  inject --wait: the task failed
     7  inject --wait: the task was cancelled
     8  inject --wait --timeout: the task did not settle in time (it keeps running)
+    9  enroll: the enrollment was denied
+   10  enroll: the code expired before it was approved (run enroll again)
+   11  enroll: Moku answered outside the protocol
   130  interrupted (Ctrl-C)`;
 
 /**

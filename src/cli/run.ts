@@ -11,6 +11,7 @@ import { registerClients } from './commands/clients.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerDisconnect } from './commands/disconnect.js';
+import { registerEnroll } from './commands/enroll.js';
 import { registerInject } from './commands/inject.js';
 import { registerNeurons } from './commands/neurons.js';
 import { registerRevoke } from './commands/revoke.js';
@@ -30,6 +31,7 @@ const COMMANDS: RegisterCommand[] = [
   registerCancel,
   registerRevoke,
   registerDisconnect,
+  registerEnroll,
   registerApprove,
   registerClients,
   registerRevokeClient,

@@ -24,13 +24,17 @@ export interface AuthLimits {
  * The wait is bounded: a callback stuck on a vault or a token endpoint must not hold up the
  * heartbeat, an outcome or `stop()` for longer than `timeoutMs` (its late answer is ignored).
  */
-export async function authorizationHeader(auth: AuthCallback, limits: AuthLimits): Promise<string> {
+export async function authorizationHeader(
+  auth: AuthCallback,
+  limits: AuthLimits,
+  rejected = false,
+): Promise<string> {
   let token: unknown;
   try {
     // Never inside the caller's own call stack (the caller may be a machine mid-transition).
     await undefined;
     if (limits.signal?.aborted) throw abandoned();
-    const returned: unknown = auth();
+    const returned: unknown = rejected ? auth({ rejected: true }) : auth();
     // A token returned at once (the common case) needs no deadline: no timer, no listener.
     token = isThenable(returned) ? await bounded(returned, limits) : returned;
   } catch (err) {

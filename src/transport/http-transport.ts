@@ -50,6 +50,8 @@ export class HttpTransport implements Transport {
   /** Across opens: "`Last-Event-ID` … the `id` of the last event received on the previous stream". */
   #lastEventId: string | undefined;
   #closing: Promise<void> | undefined;
+  /** The last open, or a POST twice in a row, was answered 401: the next open says so to `auth`. */
+  #tokenRejected = false;
   /** Fired by `close()`: POSTs (and their `auth` calls) still in flight are abandoned. */
   readonly #closed = new AbortController();
 
@@ -151,10 +153,13 @@ export class HttpTransport implements Transport {
     const { base, requestTimeoutMs } = this.#options;
     const ctx = {
       client: this.#client,
-      authorize: () => this.#authorize(this.#closed.signal),
+      authorize: (rejected = false) => this.#authorize(this.#closed.signal, rejected),
       requestTimeoutMs,
       logger: this.#log,
-      onAuthRejected: () => this.#emit('onAuthRejected'),
+      onAuthRejected: () => {
+        this.#tokenRejected = true;
+        this.#emit('onAuthRejected');
+      },
       signal: this.#closed.signal,
     };
     return postFrame(ctx, `${base}neuron/${path}`, path, frame);
@@ -181,7 +186,8 @@ export class HttpTransport implements Transport {
     const { base, neuronId, requestTimeoutMs } = this.#options;
     const startedAt = performance.now();
     const headers: Record<string, string> = {
-      authorization: await this.#authorize(controller.signal),
+      // After a 401, the next open asks for a token other than the rejected one.
+      authorization: await this.#authorize(controller.signal, this.#tokenRejected),
       accept: 'text/event-stream',
       'user-agent': USER_AGENT,
     };
@@ -193,6 +199,7 @@ export class HttpTransport implements Transport {
       { method: 'GET', url, headers, streaming: true },
       { path: 'events', timeoutMs: requestTimeoutMs, controller, startedAt },
       async (res) => {
+        this.#tokenRejected = res.status === 401;
         if (res.status !== 200) {
           const body = await res.text();
           const retryAfter = res.header('retry-after');
@@ -222,10 +229,10 @@ export class HttpTransport implements Transport {
    * up to `requestTimeoutMs` (then it fails the request like a throw); `signal` (the stream's
    * controller, or `close()`'s for a POST) abandons it at once, without an error event.
    */
-  async #authorize(signal: AbortSignal): Promise<string> {
+  async #authorize(signal: AbortSignal, rejected: boolean): Promise<string> {
     const timeoutMs = this.#options.requestTimeoutMs;
     try {
-      return await authorizationHeader(this.#options.auth, { timeoutMs, signal });
+      return await authorizationHeader(this.#options.auth, { timeoutMs, signal }, rejected);
     } catch (err) {
       if (signal.aborted) throw err;
       this.#emit('onError', err instanceof Error ? err : new Error(String(err)));

@@ -14,8 +14,11 @@ import type { HttpClient } from './http-client.js';
 
 export interface PostContext {
   client: HttpClient;
-  /** Calls the user's `auth` afresh and returns the `Authorization` value. */
-  authorize: () => Promise<string>;
+  /**
+   * Calls the user's `auth` afresh and returns the `Authorization` value; `rejected` after a 401
+   * on the token it gave last.
+   */
+  authorize: (rejected?: boolean) => Promise<string>;
   requestTimeoutMs: number;
   logger: NeuronLogger;
   /** A second consecutive 401: the connection must back off and reconnect. */
@@ -37,7 +40,7 @@ export async function postFrame(
   for (let attempt = 1; ; attempt++) {
     const startedAt = performance.now();
     const headers = {
-      authorization: await ctx.authorize(),
+      authorization: await ctx.authorize(attempt > 1),
       accept: 'application/json',
       'content-type': 'application/json',
       'user-agent': USER_AGENT,

@@ -59,5 +59,15 @@ export interface Transport {
   readonly reconnectPolicy?: ReconnectPolicy;
 }
 
-/** Supplies the bearer token; called afresh for every request and every SSE open. */
-export type AuthCallback = () => Promise<string> | string;
+/**
+ * Supplies the bearer token; called afresh for every request and every SSE open. Right after the
+ * gateway answered 401 it is called with `{ rejected: true }`: a callback that caches tokens
+ * should not return the same one again (`createClientCredentialsAuth` fetches a new one).
+ */
+export type AuthCallback = (request?: AuthRequest) => Promise<string> | string;
+
+/** Why `auth` is being called, when there is more to say than "a request is going out". */
+export interface AuthRequest {
+  /** The gateway rejected (401) the token the last call returned. */
+  rejected: true;
+}

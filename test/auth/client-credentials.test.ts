@@ -179,6 +179,19 @@ describe('createClientCredentialsAuth', () => {
     expect(tokenRequests()).toBe(3);
   });
 
+  it('asks Moku again when the gateway rejected its token, and so learns of a revocation', async () => {
+    const { credential, path, tokenRequests } = await enrolled();
+    const auth = createClientCredentialsAuth(path);
+    const token = await auth();
+    expect(await auth()).toBe(token);
+    expect(tokenRequests()).toBe(1);
+    await idp.revoke(credential.client_id);
+    // Still cached and unexpired: handed out until the gateway refuses it.
+    expect(await auth()).toBe(token);
+    await expect(auth({ rejected: true })).rejects.toBeInstanceOf(CredentialRevokedError);
+    expect(tokenRequests()).toBe(2);
+  });
+
   it('throws CredentialRevokedError when the file is gone after invalid_client', async () => {
     const { credential, path } = await enrolled();
     const auth = createClientCredentialsAuth(path);
