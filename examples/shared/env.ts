@@ -3,22 +3,29 @@
  *
  *   BIGBRAIN_GATEWAY_URL   the gateway's base URL (`npx neuron dev` prints it)
  *   BIGBRAIN_NEURON_ID     stable per process or device (default `<example>-<hostname>`)
- *   BIGBRAIN_TOKEN         the bearer token, or
+ *
+ * and, for auth, the first of these that is there, as the reference documentation recommends:
+ *
+ *   BIGBRAIN_CREDENTIAL_FILE  an enrolled credential (`npx neuron enroll`): short-lived tokens
+ *                          minted from it; else the default credential file, if it exists
+ *                          ($HOLOKAI_CREDENTIAL_FILE or ~/.holokai/neuron-credentials.json)
+ *   BIGBRAIN_TOKEN         a bearer token, or
  *   BIGBRAIN_TOKEN_FILE    a file holding it, re-read on every request so it can be rotated
  *   BIGBRAIN_INSPECT_URL   optional: send the neuron's actors to this Stately inspector relay
  *                          (`npx neuron dev --inspect` prints one)
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import type { NeuronRunOptions } from '@holokai/neuron-sdk';
+import type { AuthCallback, NeuronRunOptions } from '@holokai/neuron-sdk';
+import { createClientCredentialsAuth, defaultCredentialPath } from '@holokai/neuron-sdk/auth';
 import { createWebSocketInspector } from '@statelyai/inspect';
 
 export interface NeuronEnv {
   gatewayUrl: string;
   neuronId: string;
   /** Pass as `auth` to `new Neuron()`: the SDK calls it for every request. */
-  auth: () => string | Promise<string>;
+  auth: AuthCallback;
   /** Pass as `inspect`: set when `BIGBRAIN_INSPECT_URL` is. */
   inspect?: NeuronRunOptions['inspect'];
 }
@@ -28,8 +35,15 @@ export class EnvError extends Error {
   override name = 'EnvError';
 }
 
-/** Reads the environment; throws an {@link EnvError} saying what to set. */
-export function parseEnv(example: string, vars: NodeJS.ProcessEnv = process.env): NeuronEnv {
+/**
+ * Reads the environment; throws an {@link EnvError} saying what to set. `defaultCredentialFile`
+ * is where an enrolled credential is looked for when `BIGBRAIN_CREDENTIAL_FILE` is not set.
+ */
+export function parseEnv(
+  example: string,
+  vars: NodeJS.ProcessEnv = process.env,
+  defaultCredentialFile = defaultCredentialPath(),
+): NeuronEnv {
   const gatewayUrl = vars.BIGBRAIN_GATEWAY_URL?.trim();
   if (!gatewayUrl) {
     throw new EnvError(
@@ -40,7 +54,7 @@ export function parseEnv(example: string, vars: NodeJS.ProcessEnv = process.env)
     throw new EnvError(`BIGBRAIN_GATEWAY_URL is not a URL: ${JSON.stringify(gatewayUrl)}`);
   }
   const neuronId = vars.BIGBRAIN_NEURON_ID?.trim() || `${example}-${hostname()}`;
-  const env: NeuronEnv = { gatewayUrl, neuronId, auth: tokenSource(vars) };
+  const env: NeuronEnv = { gatewayUrl, neuronId, auth: authSource(vars, defaultCredentialFile) };
   const inspectUrl = vars.BIGBRAIN_INSPECT_URL?.trim();
   if (!inspectUrl) return env;
   if (!/^wss?:\/\//.test(inspectUrl) || !URL.canParse(inspectUrl)) {
@@ -62,7 +76,17 @@ export function readEnv(example: string): NeuronEnv {
   }
 }
 
-function tokenSource(vars: NodeJS.ProcessEnv): NeuronEnv['auth'] {
+/** An enrolled credential first, else a static token. */
+function authSource(vars: NodeJS.ProcessEnv, defaultCredentialFile: string): AuthCallback {
+  const credential = vars.BIGBRAIN_CREDENTIAL_FILE?.trim();
+  if (credential || existsSync(defaultCredentialFile)) {
+    try {
+      // Reads the file now: a missing or unusable one is one line at start-up.
+      return createClientCredentialsAuth(credential || defaultCredentialFile);
+    } catch (err) {
+      throw new EnvError((err as Error).message);
+    }
+  }
   const token = vars.BIGBRAIN_TOKEN?.trim();
   const file = vars.BIGBRAIN_TOKEN_FILE?.trim();
   if (token && file) {
@@ -71,7 +95,7 @@ function tokenSource(vars: NodeJS.ProcessEnv): NeuronEnv['auth'] {
   if (token) return () => token;
   if (!file) {
     throw new EnvError(
-      'BIGBRAIN_TOKEN is not set: set it to the bearer token, or BIGBRAIN_TOKEN_FILE to a file holding it',
+      `no credential: enroll this machine (\`npx neuron enroll --moku-url <url> --name <name>\`; \`npx neuron dev\` prints the URL), or set BIGBRAIN_TOKEN to a bearer token (or BIGBRAIN_TOKEN_FILE to a file holding one)`,
     );
   }
   // Fail at start-up, not on the first request, when the file cannot be read.

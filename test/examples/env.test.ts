@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { enroll } from '@holokai/neuron-sdk/auth';
+import { createDevGateway } from '@holokai/neuron-sdk/dev-gateway';
+import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { echoCapability, echoHandler } from '../../examples/echo/capability.js';
-import { EnvError, parseEnv } from '../../examples/shared/env.js';
+import { EnvError, parseEnv as parseExampleEnv } from '../../examples/shared/env.js';
 import { createHarness, disposeHarnesses } from '../e2e/harness.js';
 
 let dir: string;
@@ -18,6 +21,13 @@ afterEach(async () => {
 });
 
 const URL_VAR = { BIGBRAIN_GATEWAY_URL: 'http://127.0.0.1:7777' };
+
+/** No enrolled credential of the developer's own may stand in for the test's token. */
+const parseEnv = (
+  example: string,
+  vars: NodeJS.ProcessEnv,
+  credential = join(dir, 'absent.json'),
+) => parseExampleEnv(example, vars, credential);
 
 function envError(vars: NodeJS.ProcessEnv): string {
   try {
@@ -56,7 +66,9 @@ describe('examples/shared/env', () => {
     expect(messages).toEqual([
       'BIGBRAIN_GATEWAY_URL is not set: set it to the gateway URL (`npx neuron dev` prints one)',
       'BIGBRAIN_GATEWAY_URL is not a URL: "localhost 7777"',
-      'BIGBRAIN_TOKEN is not set: set it to the bearer token, or BIGBRAIN_TOKEN_FILE to a file holding it',
+      expect.stringMatching(
+        /^no credential: enroll this machine \(`npx neuron enroll .*or set BIGBRAIN_TOKEN/,
+      ),
       'set BIGBRAIN_TOKEN or BIGBRAIN_TOKEN_FILE, not both',
       expect.stringMatching(/^BIGBRAIN_TOKEN_FILE cannot be read: ENOENT/),
     ]);
@@ -74,6 +86,33 @@ describe('examples/shared/env', () => {
     expect(envError({ ...URL_VAR, BIGBRAIN_TOKEN_FILE: tokenFile })).toBe(
       `BIGBRAIN_TOKEN_FILE ${tokenFile} is empty`,
     );
+  });
+
+  it('prefers an enrolled credential: BIGBRAIN_CREDENTIAL_FILE, else the default file', async () => {
+    const gw = await createDevGateway({ identity: { autoApprove: true, pollIntervalMs: 1 } });
+    try {
+      const file = join(dir, 'creds.json');
+      await enroll({
+        mokuUrl: gw.identity?.issuer ?? '',
+        name: 'env-test',
+        credentialsFile: file,
+        onVerification: () => {},
+        pollIntervalScale: 0.01,
+      });
+      const explicit = parseEnv('echo', {
+        ...URL_VAR,
+        BIGBRAIN_CREDENTIAL_FILE: file,
+        BIGBRAIN_TOKEN: 't',
+      });
+      expect(decodeJwt(await explicit.auth()).aud).toBe('bigbrain');
+      const byDefault = parseEnv('echo', { ...URL_VAR, BIGBRAIN_TOKEN: 't' }, file);
+      expect(decodeJwt(await byDefault.auth()).aud).toBe('bigbrain');
+      expect(envError({ ...URL_VAR, BIGBRAIN_CREDENTIAL_FILE: join(dir, 'gone.json') })).toMatch(
+        /gone\.json/,
+      );
+    } finally {
+      await gw.close();
+    }
   });
 
   it('keeps a neuron serving across a token rotated in the file', async () => {

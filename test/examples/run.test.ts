@@ -36,7 +36,12 @@ function runExample(cleanup: Cleanup, args: string[], env: Record<string, string
   );
   const child = spawn(process.execPath, ['--import', 'tsx', 'examples/run.ts', ...args], {
     cwd: ROOT,
-    env: { ...inherited, ...env },
+    // No enrolled credential of the developer's own may stand in for the test's token.
+    env: {
+      ...inherited,
+      HOLOKAI_CREDENTIAL_FILE: join(tmpdir(), 'no-such-credential.json'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -160,7 +165,7 @@ describe.concurrent('examples as processes (node --import tsx examples/run.ts <n
       BIGBRAIN_GATEWAY_URL: 'http://127.0.0.1:7777',
     });
     expect(await child.exited).toBe(1);
-    expect(child.output()).toMatch(/^http-fetch: BIGBRAIN_TOKEN is not set: [^\n]*\n$/);
+    expect(child.output()).toMatch(/^http-fetch: no credential: enroll this machine [^\n]*\n$/);
   });
 
   it('exits 2 listing the examples for an unknown name', async ({ onTestFinished }) => {
