@@ -3,7 +3,7 @@
  * writes the client credential a headless neuron mints its tokens from.
  */
 import type { Command } from 'commander';
-import { EnrollmentError, enroll } from '../../auth/index.js';
+import { defaultCredentialPath, EnrollmentError, enroll } from '../../auth/index.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usage } from '../errors.js';
 import { type CliIo, out } from '../io.js';
@@ -72,13 +72,21 @@ export async function enrollCommand(
       onPoll: () => waiting.tick(),
     });
     waiting.end();
-    out(io, `enrolled as ${result.clientId}; credential written to ${result.credentialsFile}`);
-    out(io, 'next: run your neuron with');
-    out(io, `  auth: createClientCredentialsAuth(${JSON.stringify(result.credentialsFile)})`);
-    out(
-      io,
-      `  (from @holokai/neuron-sdk/auth), e.g. BIGBRAIN_CREDENTIAL_FILE=${result.credentialsFile} npm run example -- echo`,
-    );
+    const file = result.credentialsFile;
+    out(io, `enrolled as ${result.clientId}; credential written to ${file}`);
+    if (file === defaultCredentialPath()) {
+      out(io, 'next: start your neuron with auth: createClientCredentialsAuth() from');
+      out(io, '  @holokai/neuron-sdk/auth (it reads this file), e.g. npm run example -- echo');
+    } else {
+      out(
+        io,
+        `next: start your neuron with auth: createClientCredentialsAuth(${JSON.stringify(file)})`,
+      );
+      out(
+        io,
+        `  from @holokai/neuron-sdk/auth, e.g. BIGBRAIN_CREDENTIAL_FILE=${file} npm run example -- echo`,
+      );
+    }
     return ExitCode.OK;
   } catch (err) {
     waiting.end();
