@@ -1,9 +1,12 @@
 /**
  * Runs a neuron until SIGINT or SIGTERM, then stops it gracefully: running tasks finish and
  * report their outcome (drain), queued ones go back to the gateway, and the process exits 0.
- * A second signal exits at once.
+ * A second signal, a second or more after the first, exits at once.
  */
 import type { Neuron, NeuronLogger } from '@holokai/neuron-sdk';
+
+/** Signals this close to the first are one Ctrl-C delivered twice, not a request to force. */
+const DUPLICATE_SIGNAL_MS = 1_000;
 
 export async function serveUntilSignal(neuron: Neuron, log: NeuronLogger): Promise<void> {
   neuron.on('lease:settled', ({ taskId, capabilityType, outcome, durationMs }) => {
@@ -11,13 +14,15 @@ export async function serveUntilSignal(neuron: Neuron, log: NeuronLogger): Promi
     log.info({ taskId, capabilityType, outcome: result, durationMs }, 'task done');
   });
 
-  let stopping = false;
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) {
+    if (firstSignalAt !== undefined) {
+      // npm and tsx relay a Ctrl-C to a process that got it already: the same keypress, twice.
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       log.warn({ signal }, 'second signal: exiting without waiting for running tasks');
       process.exit(1);
     }
-    stopping = true;
+    firstSignalAt = Date.now();
     log.info({ signal }, 'stopping: waiting for running tasks (signal again to force)');
     neuron.stop({ drain: true }).then(
       () => {

@@ -115,6 +115,21 @@ describe.concurrent('examples as processes (node --import tsx examples/run.ts <n
     expect(gw.task(task.taskId)).toMatchObject({ state: 'acked' });
   });
 
+  it('progress-cancel: one Ctrl-C delivered twice (npm and tsx relay it) still drains', async ({
+    onTestFinished,
+  }) => {
+    const { gw, child } = await startExample(onTestFinished, 'progress-cancel');
+    const task = gw.submitTask({
+      capabilityType: 'examples/progress-cancel',
+      input: { items: ['a', 'b', 'c', 'd'], delayMs: 100 },
+    });
+    await gw.waitFor('progress', (e) => e.taskId === task.taskId);
+    child.process.kill('SIGINT');
+    setTimeout(() => child.process.kill('SIGINT'), 30);
+    expect(await child.exited, child.output()).toBe(0);
+    expect(gw.task(task.taskId)).toMatchObject({ state: 'acked' });
+  });
+
   it('http-fetch: fetches a local URL, then exits 0 on SIGTERM', async ({ onTestFinished }) => {
     const server = await startServer((_req, res) => res.end('from the fixture server'));
     onTestFinished(() => server.close());
