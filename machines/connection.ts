@@ -6,7 +6,7 @@
  * callbacks arrive as events (`stream.closed`, `stream.activity`, `retry-hint`), and the frames
  * that concern the connection (`registered`, `disconnect`) are forwarded by the neuron.
  */
-import { assign, sendParent, setup } from 'xstate';
+import { assign, enqueueActions, sendParent, setup } from 'xstate';
 import { isCredentialRevoked } from '../src/errors.js';
 import { clamp } from '../src/limits.js';
 import { describe, notProvided, retryAfterOf, statusOf, toError } from './shared.js';
@@ -34,6 +34,8 @@ export interface ConnectionContext {
   hintMs: number | undefined;
   /** 403 on open: back off with the maximum delay. */
   forbidden: boolean;
+  /** A rejected token (a second 401) was reported since the last registration. */
+  tokenRejectionReported: boolean;
   reason: string;
   sessionId: string | undefined;
 }
@@ -48,7 +50,7 @@ export type ConnectionEvent =
   /** 404 `NO_SESSION` on a heartbeat: post `register` again. */
   | { type: 'session-lost' }
   /** A second consecutive 401 on a POST. */
-  | { type: 'auth-rejected' };
+  | { type: 'auth-rejected'; error: Error };
 
 /** What the connection tells its parent, the neuron. */
 export type ConnectionNotification =
@@ -127,6 +129,16 @@ export const connectionMachine = setup({
       sessionId: ({ event }) => (event.type === 'registered' ? event.sessionId : undefined),
       attempt: 0,
       forbidden: false,
+      tokenRejectionReported: false,
+    }),
+    /**
+     * The gateway rejected the token twice in a row (401): an `error` event once per streak of
+     * rejections, not per retry, so a wrong token is never silent and never floods.
+     */
+    reportTokenRejected: enqueueActions(({ context, enqueue }) => {
+      if (context.tokenRejectionReported) return;
+      enqueue.assign({ tokenRejectionReported: true });
+      enqueue('notifyError');
     }),
     recordStreamClosed: assign({
       reason: ({ event }) => (event.type === 'stream.closed' ? event.reason : 'stream closed'),
@@ -186,6 +198,7 @@ export const connectionMachine = setup({
     delayMs: 0,
     hintMs: undefined,
     forbidden: false,
+    tokenRejectionReported: false,
     reason: '',
     sessionId: undefined,
   }),
@@ -231,6 +244,11 @@ export const connectionMachine = setup({
             target: 'backoff',
             actions: ['recordFailure', 'recordForbidden'],
           },
+          {
+            guard: 'unauthorized',
+            target: 'backoff',
+            actions: ['recordFailure', 'reportTokenRejected'],
+          },
           { target: 'backoff', actions: 'recordFailure' },
         ],
       },
@@ -241,7 +259,10 @@ export const connectionMachine = setup({
       on: {
         'stream.closed': { target: 'backoff', actions: ['recordStreamClosed', 'notifyClosed'] },
         disconnect: { target: 'backoff', actions: ['recordDisconnect', 'notifyClosed'] },
-        'auth-rejected': { target: 'backoff', actions: ['recordAuthRejected', 'notifyClosed'] },
+        'auth-rejected': {
+          target: 'backoff',
+          actions: ['recordAuthRejected', 'reportTokenRejected', 'notifyClosed'],
+        },
       },
       states: {
         session: {

@@ -5,6 +5,7 @@
 import type { Actor } from 'xstate';
 import type { ConnectionEvent } from '../../machines/connection.js';
 import type { NeuronMachine } from '../../machines/neuron.js';
+import { GatewayStatusError } from '../errors.js';
 import type { NeuronLogger } from '../logger.js';
 import type { InboundFrame, ServerToNeuronFrame } from '../protocol/frames.js';
 import { checkFrame, frameSchemas } from '../protocol/validate-frame.js';
@@ -83,7 +84,11 @@ export function wireTransport(deps: WiringDeps): void {
       toConnection({ type: 'stream.activity' });
     },
     onRetryHint: (delayMs) => toConnection({ type: 'retry-hint', delayMs }),
-    onAuthRejected: () => toConnection({ type: 'auth-rejected' }),
+    onAuthRejected: () =>
+      toConnection({
+        type: 'auth-rejected',
+        error: new GatewayStatusError({ status: 401, path: 'a POST (twice in a row)' }),
+      }),
     onReconnecting: (info) => deps.emitReconnecting(info),
   });
 }

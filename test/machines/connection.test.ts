@@ -203,13 +203,37 @@ describe('connection machine', () => {
     expect(refused.log).toContain('notify:error');
   });
 
-  it('backs off when a POST is refused twice with 401', async () => {
-    const { actor, state } = harness();
+  it('backs off when a POST is refused twice with 401, reporting it once per streak', async () => {
+    const { actor, state, log } = harness();
+    const rejected = { type: 'auth-rejected' as const, error: new StatusError(401) };
     actor.start();
     await flush();
     actor.send({ type: 'registered', sessionId: 's-1' });
-    actor.send({ type: 'auth-rejected' });
+    actor.send(rejected);
     expect(state()).toBe('backoff');
+    expect(log.filter((l) => l === 'notify:error')).toHaveLength(1);
+    // Still rejected after the reconnect: the same streak, no second report…
+    await vi.advanceTimersByTimeAsync(1_000);
+    actor.send(rejected);
+    expect(log.filter((l) => l === 'notify:error')).toHaveLength(1);
+    // …until a registration ends it.
+    await vi.advanceTimersByTimeAsync(1_000);
+    actor.send({ type: 'registered', sessionId: 's-2' });
+    actor.send(rejected);
+    expect(log.filter((l) => l === 'notify:error')).toHaveLength(2);
+    actor.send({ type: 'stop' });
+  });
+
+  it('reports a token rejected on the open and its retry once per streak', async () => {
+    const unauthorized = () => Promise.reject(new StatusError(401));
+    const { actor, log } = harness({
+      open: [unauthorized, unauthorized, unauthorized, unauthorized],
+    });
+    actor.start();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(log.filter((l) => l === 'open').length).toBeGreaterThanOrEqual(4);
+    expect(log.filter((l) => l === 'notify:error')).toHaveLength(1);
+    actor.send({ type: 'stop' });
   });
 
   it('stops from any state and closes the stream', async () => {

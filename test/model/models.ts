@@ -85,7 +85,7 @@ export const connectionModel: Model = {
         if (type === 'xstate.error.actor.0.connection.connecting')
           return [...[401, 403, 503].map((s) => ({ type, ...status(s) })), { type, ...REVOKED }];
         if (type === 'xstate.error.actor.0.connection.auth-refresh')
-          return [...[403, 401].map((s) => ({ type, ...status(s) })), { type, ...REVOKED }];
+          return [...[403, 401, 503].map((s) => ({ type, ...status(s) })), { type, ...REVOKED }];
         if (type === 'xstate.error.actor.0.connection.open.session.registering')
           return [
             { type, ...status(403) },
