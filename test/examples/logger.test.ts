@@ -9,7 +9,7 @@ it('writes readable lines on a terminal: time, level, message, key=value', async
   const lines: string[] = [];
   vi.spyOn(console, 'log').mockImplementation((line: string) => lines.push(line));
   const log = await createLogger('echo', true);
-  log.child({ leaseId: 'l-1' }).info({ taskId: 't-1', durationMs: 12 }, 'task done');
+  (log.child?.({ leaseId: 'l-1' }) ?? log).info({ taskId: 't-1', durationMs: 12 }, 'task done');
   expect(lines).toEqual([
     expect.stringMatching(
       /^\d{2}:\d{2}:\d{2}\.\d{3} INFO {2}task done leaseId=l-1 taskId=t-1 durationMs=12$/,
