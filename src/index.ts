@@ -34,6 +34,8 @@ export type {
   NeuronEventName,
   NeuronListener,
   RegisteredInfo,
+  Subscription,
+  Unsubscribe,
 } from './neuron/events.js';
 export { Neuron, type NeuronRunOptions, type StopOptions } from './neuron/neuron.js';
 export type {
@@ -50,7 +52,11 @@ export type {
 } from './neuron/snapshot.js';
 export * from './protocol/frames.js';
 export { frameSchemas } from './protocol/validate-frame.js';
-export { HttpTransport, type HttpTransportOptions } from './transport/http-transport.js';
+export {
+  HttpTransport,
+  type HttpTransportOptions,
+  type UndiciDispatcher,
+} from './transport/http-transport.js';
 export type {
   AuthCallback,
   AuthRequest,

@@ -14,6 +14,13 @@ export default defineConfig({
         find: /^@holokai\/neuron-sdk\/(auth|dev-gateway|ipc|testing)$/,
         replacement: `${root}src/$1/index.ts`,
       },
+      // package.json "imports": the Node variants, as under Node's `node` condition (vite would
+      // otherwise resolve them to dist/, the last build).
+      { find: /^#platform\/http$/, replacement: `${root}src/transport/platform-node.ts` },
+      {
+        find: /^#platform\/load-module$/,
+        replacement: `${root}src/capability/load-module-node.ts`,
+      },
     ],
   },
   test: {

@@ -8,6 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ConfigError } from '../errors.js';
 import type { JsonSchema, SchemaErrorDetail, SchemaMismatchDetails } from '../protocol/frames.js';
+import { utf8ByteLength } from '../protocol/utf8.js';
 
 /** Which side of the handler a schema guards. */
 export type SchemaPhase = SchemaMismatchDetails['phase'];
@@ -173,7 +174,7 @@ function checkSchemaLimits(schema: JsonSchema, context: SchemaContext): void {
   } catch (error) {
     throw refuse(context, 'is not JSON', error);
   }
-  if (text !== undefined && Buffer.byteLength(text, 'utf8') > MAX_SCHEMA_BYTES) {
+  if (text !== undefined && utf8ByteLength(text) > MAX_SCHEMA_BYTES) {
     throw refuse(context, `is larger than ${MAX_SCHEMA_BYTES} bytes`);
   }
 }

@@ -7,7 +7,7 @@
  * run, and its parsed value is what the handler sees and what goes on the wire. The JSON Schema is
  * only a description for the register frame (draft-07, what zod-to-json-schema has always emitted).
  */
-import { createRequire } from 'node:module';
+import { loadModule } from '#platform/load-module';
 import { ConfigError } from '../errors.js';
 import type { JsonSchema, SchemaErrorDetail } from '../protocol/frames.js';
 import {
@@ -87,9 +87,6 @@ function toErrorDetail(issue: {
 
 // ---- JSON Schema projection ------------------------------------------------------------------------
 
-/** Resolves from the SDK's own location, as a static import would; used only on first need. */
-const requireFromHere = createRequire(import.meta.url);
-
 /**
  * The input schema is described by what it accepts, the output schema by what it sends: each side
  * of a transform or pipe is the one that matters for that phase. What JSON Schema cannot express
@@ -131,7 +128,7 @@ function zod4JsonSchema(schema: object, phase: SchemaPhase): JsonSchema {
   if (converter) {
     return converter[phase]({ target: 'draft-07', libraryOptions: { unrepresentable: 'any' } });
   }
-  const core = requireFromHere('zod/v4/core') as Zod4Core;
+  const core = loadModule('zod/v4/core') as Zod4Core;
   // 'draft-7' is the 4.0 spelling; later versions accept it as an alias of 'draft-07'.
   return core.toJSONSchema(schema, { target: 'draft-7', io: phase, unrepresentable: 'any' });
 }
@@ -174,7 +171,7 @@ function zod3JsonSchema(schema: object, phase: SchemaPhase): JsonSchema {
 
 function loadZodToJsonSchema(): ZodToJsonSchemaModule {
   try {
-    return requireFromHere('zod-to-json-schema') as ZodToJsonSchemaModule;
+    return loadModule('zod-to-json-schema') as ZodToJsonSchemaModule;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(

@@ -8,8 +8,12 @@ export interface HandlerContext {
   /** The task, as the lease carried it (`taskId` is a stable idempotency key). */
   readonly task: TaskPayload;
   readonly leaseId: string;
-  /** The lease's current deadline; moves forward as heartbeats renew the lease. */
-  readonly deadline: Date;
+  /**
+   * The lease's current deadline; moves forward as heartbeats renew the lease. The SDK always
+   * sets it; it is optional only so that a context built by hand to the reference's interface
+   * (which has no `deadline`), as in a handler's unit test, type-checks.
+   */
+  readonly deadline?: Date;
   /**
    * Fires on cancel, revoke, shutdown, and a lease the gateway reports lost. Its `reason` is a
    * `LeaseAbortedError` (name `AbortError`) whose `reason` says which.

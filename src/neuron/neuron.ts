@@ -14,12 +14,7 @@ import { HttpTransport } from '../transport/http-transport.js';
 import type { Transport } from '../transport/types.js';
 import type { Handler } from './context.js';
 import { provideEffects } from './effects.js';
-import {
-  type NeuronEventMap,
-  type NeuronEventName,
-  type NeuronListener,
-  TypedEmitter,
-} from './events.js';
+import { NeuronEmitter, type NeuronEventMap, type NeuronEventName } from './events.js';
 import {
   isTransportShape,
   type NeuronOptions,
@@ -50,20 +45,21 @@ export interface NeuronRunOptions {
 
 /**
  * A process that serves capabilities to a BigBrain gateway: `handle()` each capability, then
- * `start()`; `stop()` drains and disconnects.
+ * `start()`; `stop()` drains and disconnects. It is an eventemitter3 `EventEmitter` of the
+ * events in `NeuronEventMap`.
  */
-export class Neuron {
+export class Neuron extends NeuronEmitter {
   readonly neuronId: string;
   readonly #options: ResolvedOptions;
   readonly #transport: Transport;
   readonly #handlers = new Map<string, HandlerEntry>();
   readonly #concurrency = new Map<string, number>();
-  readonly #emitter: TypedEmitter;
   readonly #inspect: NeuronRunOptions['inspect'];
   #actor: Actor<NeuronMachine> | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(options: NeuronOptions & NeuronRunOptions) {
+    super();
     const transportShape = isTransportShape(options);
     const logger = options.logger;
     this.#transport = transportShape
@@ -84,9 +80,10 @@ export class Neuron {
     this.#options = resolveOptions(options, this.#transport);
     this.neuronId = this.#options.neuronId;
     this.#inspect = options.inspect;
-    this.#emitter = new TypedEmitter((event, err) => {
-      this.#options.logger.error({ event, err: String(err) }, 'a neuron event listener threw');
-    });
+  }
+
+  protected override listenerThrew(event: NeuronEventName, err: unknown): void {
+    this.#options.logger.error({ event, err: String(err) }, 'a neuron event listener threw');
   }
 
   /**
@@ -149,7 +146,7 @@ export class Neuron {
       handlers: this.#handlers,
       concurrencyOf: (type) => this.#concurrency.get(type) ?? 1,
       deadlineOf: (leaseId) => this.#deadlineOf(leaseId),
-      emitError: (err) => this.#emitter.emit('error', err),
+      emitError: (err) => this.emit('error', err),
     });
     const actor = createActor(machine, {
       input: {
@@ -169,16 +166,16 @@ export class Neuron {
         this.#options.logger.error({ err: String(err) }, 'the neuron actor failed');
         // Nothing reads the stream any more: close it, so the gateway reclaims the leases.
         void this.#closeTransport();
-        this.#emitter.emit('error', err instanceof Error ? err : new Error(String(err)));
+        this.emit('error', err instanceof Error ? err : new Error(String(err)));
       },
     });
     wireTransport({
       transport: this.#transport,
       actor,
       logger: this.#options.logger,
-      emitFrame: (frame: InboundFrame) => this.#emitter.emit('frame', frame),
-      emitError: (err: Error) => this.#emitter.emit('error', err),
-      emitReconnecting: (info) => this.#emitter.emit('connection:reconnecting', info),
+      emitFrame: (frame: InboundFrame) => this.emit('frame', frame),
+      emitError: (err: Error) => this.emit('error', err),
+      emitReconnecting: (info) => this.emit('connection:reconnecting', info),
       idleTimeoutMs: this.#options.reconnect.idleTimeoutMs,
       checkFrames: !(this.#transport instanceof HttpTransport),
     });
@@ -270,18 +267,6 @@ export class Neuron {
     });
   }
 
-  on<E extends NeuronEventName>(event: E, listener: NeuronListener<E>): () => void {
-    return this.#emitter.on(event, listener);
-  }
-
-  once<E extends NeuronEventName>(event: E, listener: NeuronListener<E>): () => void {
-    return this.#emitter.once(event, listener);
-  }
-
-  off<E extends NeuronEventName>(event: E, listener: NeuronListener<E>): void {
-    this.#emitter.off(event, listener);
-  }
-
   /** `idle` before `start()`, `serving`, `draining` during `stop()`, then `stopped`. */
   getState(): NeuronState {
     return neuronState(this.#actor);
@@ -303,11 +288,10 @@ export class Neuron {
   }
 
   #relay(event: NeuronEmitted): void {
-    const emitter = this.#emitter;
     switch (event.type) {
       case 'connection:open':
         this.#options.logger.info({}, 'connection open');
-        emitter.emit('connection:open');
+        this.emit('connection:open');
         return;
       case 'connection:registered': {
         const r = event.registration;
@@ -315,7 +299,7 @@ export class Neuron {
           { sessionId: r.sessionId, capabilities: r.capabilities.map((c) => c.type) },
           'registered',
         );
-        emitter.emit('connection:registered', {
+        this.emit('connection:registered', {
           sessionId: r.sessionId,
           capabilities: r.capabilities.length,
           effective: r.capabilities,
@@ -325,14 +309,14 @@ export class Neuron {
       }
       case 'connection:close':
         this.#options.logger.info({ reason: event.reason }, 'connection closed');
-        emitter.emit('connection:close', event.reason);
+        this.emit('connection:close', event.reason);
         return;
       case 'connection:reconnecting':
         this.#options.logger.info(
           { attempt: event.attempt, delayMs: event.delayMs, reason: event.reason },
           'transport reconnecting',
         );
-        emitter.emit('connection:reconnecting', {
+        this.emit('connection:reconnecting', {
           attempt: event.attempt,
           delayMs: event.delayMs,
           reason: event.reason,
@@ -340,16 +324,16 @@ export class Neuron {
         return;
       case 'error':
         this.#options.logger.error({ err: event.error.message }, 'neuron error');
-        emitter.emit('error', event.error);
+        this.emit('error', event.error);
         return;
       case 'lease:received': {
         const { type: _t, ...info } = event;
-        emitter.emit('lease:received', info);
+        this.emit('lease:received', info);
         return;
       }
       case 'lease:settled': {
         const { type: _t, ...info } = event;
-        emitter.emit('lease:settled', info);
+        this.emit('lease:settled', info);
         return;
       }
     }

@@ -1,8 +1,8 @@
-import type { Dispatcher } from 'undici';
 import type { ReconnectSettings } from '../../machines/connection.js';
 import { ConfigError } from '../errors.js';
 import { MAX_TIMER_MS } from '../limits.js';
 import { type NeuronLogger, silentLogger } from '../logger.js';
+import type { UndiciDispatcher } from '../transport/http-transport-options.js';
 import type { AuthCallback, Transport } from '../transport/types.js';
 
 export interface NeuronCommonOptions {
@@ -35,7 +35,7 @@ export interface NeuronOptionsWithHttp extends NeuronCommonOptions {
   /** Used for every request instead of undici when given. */
   fetch?: typeof fetch;
   /** An undici dispatcher to use instead of the transport's own keep-alive agent. */
-  dispatcher?: Dispatcher;
+  dispatcher?: UndiciDispatcher;
   /** Frames larger than this are rejected. @default 16 MiB */
   maxFrameBytes?: number;
   /** Per-request timeout of POSTs and the stream open, their `auth` call included. @default 10_000 */

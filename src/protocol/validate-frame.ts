@@ -15,6 +15,7 @@ import ajvFormats from 'ajv-formats';
 import { FrameError } from '../errors.js';
 import { MAX_TIMER_MS } from '../limits.js';
 import type { InboundFrame, ServerToNeuronFrame } from './frames.js';
+import { utf8ByteLength } from './utf8.js';
 
 type KnownType = ServerToNeuronFrame['type'];
 
@@ -136,7 +137,7 @@ export function parseFrame(data: string, maxFrameBytes: number): ParseFrameResul
   // computed when the length alone cannot decide.
   if (
     data.length > maxFrameBytes ||
-    (data.length * 3 > maxFrameBytes && Buffer.byteLength(data, 'utf8') > maxFrameBytes)
+    (data.length * 3 > maxFrameBytes && utf8ByteLength(data) > maxFrameBytes)
   ) {
     return fail('too-large', `frame exceeds maxFrameBytes (${maxFrameBytes} bytes); skipped`);
   }

@@ -3,7 +3,6 @@
  * time → `RequestTimeoutError`, no answer at all → `NetworkError`. The deadline covers the
  * answer's headers and whatever `read` consumes of its body.
  */
-import { performance } from 'node:perf_hooks';
 import { NetworkError, NeuronError, RequestTimeoutError } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 

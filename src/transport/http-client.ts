@@ -1,8 +1,8 @@
 /**
- * The one HTTP primitive the transport needs, over undici's `request()` or a user-supplied
- * `fetch`. Both send the same headers; only how the answer is read differs.
+ * The one HTTP primitive the transport needs, over undici's `request()` (Node, see
+ * `platform-node.ts`) or a `fetch` (a browser, or the `fetch` option). Both send the same
+ * headers; only how the answer is read differs.
  */
-import { type Dispatcher, request } from 'undici';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -28,34 +28,14 @@ export interface HttpResponse {
 
 export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
 
-/** POSTs and the SSE open through undici's `request()` on `dispatcher` (5–6× faster than fetch). */
-export function undiciClient(dispatcher: Dispatcher): HttpClient {
-  return async ({ method, url, headers, body, signal, streaming }) => {
-    const res = await request(url, {
-      dispatcher,
-      method,
-      headers,
-      body,
-      signal,
-      // undici's default 300 s body timeout would cut a healthy stream; noticing a silent
-      // stream is the connection machine's job ("no bytes for 45 s is dead").
-      ...(streaming ? { bodyTimeout: 0 } : {}),
-    });
-    return {
-      status: res.statusCode,
-      header: (name) => {
-        const value = res.headers[name.toLowerCase()];
-        return Array.isArray(value) ? value.join(', ') : value;
-      },
-      text: () => res.body.text(),
-      // dump() reads up to 128 KiB so the socket can be reused, and destroys it past that.
-      discard: () => res.body.dump().then(ignore, ignore),
-      chunks: () => res.body,
-    };
-  };
+/** A client the transport made for itself, and so must release on `close()`. */
+export interface OwnedHttpClient {
+  client: HttpClient;
+  /** Frees its sockets at once (nothing is left to wait for when the transport closes). */
+  close(): Promise<void>;
 }
 
-/** The same over a `fetch` implementation (the `fetch` option, "override for tests"). */
+/** The same over a WHATWG `fetch`: the browser default, and the `fetch` option everywhere. */
 export function fetchClient(fetchFn: typeof fetch): HttpClient {
   return async ({ method, url, headers, body, signal }) => {
     const res = await fetchFn(url, { method, headers, body, signal }).catch(unwrapFetchError);
@@ -69,6 +49,7 @@ export function fetchClient(fetchFn: typeof fetch): HttpClient {
   };
 }
 
+/** A `ReadableStream` as an async iterable: Safari's streams are not iterable themselves. */
 async function* readWebStream(body: ReadableStream<Uint8Array> | null): AsyncIterable<Uint8Array> {
   if (!body) return;
   const reader = body.getReader();

@@ -2,13 +2,21 @@
  * `HttpTransport`'s options, validated and defaulted once in its constructor; nothing
  * downstream re-applies a default.
  */
-import type { Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
 import { MAX_TIMER_MS } from '../limits.js';
 import type { NeuronLogger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { resolveGatewayBase } from './gateway-url.js';
 import type { AuthCallback, ReconnectPolicy } from './types.js';
+
+/**
+ * An undici `Dispatcher` (an `Agent`, `Pool` or `Client`), known by the one method the SDK relies
+ * on. undici's own type would bring undici's types, and through them Node's, into every project
+ * that imports the package root, browser ones included.
+ */
+export interface UndiciDispatcher {
+  dispatch(options: never, handler: never): boolean;
+}
 
 export interface HttpTransportOptions {
   /** Base URL of the gateway; a trailing slash is tolerated and a base path kept. */
@@ -24,10 +32,16 @@ export interface HttpTransportOptions {
   maxReconnectDelayMs?: number;
   /** Carried in `reconnectPolicy`, like `initialReconnectDelayMs`. */
   idleTimeoutMs?: number;
-  /** Used for POSTs and the stream open instead of undici (override for tests). */
+  /**
+   * Used for POSTs and the stream open instead of the default client: undici in Node, the
+   * global `fetch` elsewhere (override for tests and instrumentation).
+   */
   fetch?: typeof fetch;
-  /** Used instead of the transport's own Agent, and not closed by `close()`. */
-  dispatcher?: Dispatcher;
+  /**
+   * Node only: an undici dispatcher used instead of the transport's own Agent, and not closed
+   * by `close()`. Outside Node the transport has no undici, and refuses it.
+   */
+  dispatcher?: UndiciDispatcher;
   /** Largest frame accepted on the stream, in UTF-8 bytes. @default 16 MiB */
   maxFrameBytes?: number;
   /**
@@ -48,7 +62,7 @@ export interface ResolvedHttpTransportOptions {
   auth: AuthCallback;
   logger: NeuronLogger;
   fetch: typeof fetch | undefined;
-  dispatcher: Dispatcher | undefined;
+  dispatcher: UndiciDispatcher | undefined;
   maxFrameBytes: number;
   requestTimeoutMs: number;
   reconnectPolicy: Readonly<ReconnectPolicy>;

@@ -3,9 +3,7 @@
  * stream when asked and reports what happens to it; reconnecting, backoff and the idle timeout
  * belong to the neuron's connection machine, which reads `reconnectPolicy`.
  */
-import { setMaxListeners } from 'node:events';
-import { performance } from 'node:perf_hooks';
-import { Agent } from 'undici';
+import { defaultHttpClient, dispatcherHttpClient } from '#platform/http';
 import { BadStreamError, NeuronError } from '../errors.js';
 import { childLogger, type NeuronLogger } from '../logger.js';
 import type { ClientFrame, PostPath } from '../protocol/frames.js';
@@ -13,7 +11,7 @@ import { USER_AGENT } from '../version.js';
 import { authorizationHeader } from './auth.js';
 import { exchange } from './exchange.js';
 import { gatewayStatusError } from './gateway-error.js';
-import { fetchClient, type HttpClient, type HttpResponse, undiciClient } from './http-client.js';
+import { fetchClient, type HttpClient, type HttpResponse } from './http-client.js';
 import {
   type HttpTransportOptions,
   type ResolvedHttpTransportOptions,
@@ -21,9 +19,10 @@ import {
 } from './http-transport-options.js';
 import { postFrame } from './post.js';
 import { createSseDecoder, type SseDecoder } from './sse-stream.js';
+import { type TransportEmit, transportSubscribers } from './subscribers.js';
 import type { ReconnectPolicy, Transport, TransportCallbacks } from './types.js';
 
-export type { HttpTransportOptions } from './http-transport-options.js';
+export type { HttpTransportOptions, UndiciDispatcher } from './http-transport-options.js';
 
 /** One stream, from the moment `start()` begins opening it until it is torn down. */
 interface StreamState {
@@ -42,9 +41,10 @@ export class HttpTransport implements Transport {
   readonly #options: ResolvedHttpTransportOptions;
   readonly #log: NeuronLogger;
   readonly #client: HttpClient;
-  /** Ours to close; `undefined` when the caller supplied `fetch` or `dispatcher`. */
-  readonly #agent: Agent | undefined;
-  readonly #subscribers: TransportCallbacks[] = [];
+  /** Frees the client the transport made for itself; a no-op for a `fetch` or `dispatcher` given. */
+  readonly #closeClient: () => Promise<void>;
+  readonly #subscribers: ReturnType<typeof transportSubscribers>;
+  readonly #emit: TransportEmit;
   readonly #decoder: SseDecoder;
   #stream: StreamState | undefined;
   /** Across opens: "`Last-Event-ID` … the `id` of the last event received on the previous stream". */
@@ -52,24 +52,29 @@ export class HttpTransport implements Transport {
   #closing: Promise<void> | undefined;
   /** The last open, or a POST twice in a row, was answered 401: the next open says so to `auth`. */
   #tokenRejected = false;
-  /** Fired by `close()`: POSTs (and their `auth` calls) still in flight are abandoned. */
-  readonly #closed = new AbortController();
+  /**
+   * One per POST in flight, aborted by `close()`: the POST (and its `auth` call) is abandoned.
+   * One signal per POST rather than one shared by all, so that no signal collects a listener per
+   * concurrent request (Node warns past ten).
+   */
+  readonly #posts = new Set<AbortController>();
 
   constructor(options: HttpTransportOptions) {
-    // Every POST in flight listens on it (and stops listening when answered): no limit applies.
-    setMaxListeners(0, this.#closed.signal);
     this.#options = resolveHttpTransportOptions(options);
     const { fetch, dispatcher, logger, maxFrameBytes } = this.#options;
     this.#log = childLogger(logger, { component: 'http-transport' });
+    this.#subscribers = transportSubscribers(this.#log);
+    this.#emit = this.#subscribers.emit;
     if (fetch) {
       this.#client = fetchClient(fetch);
+      this.#closeClient = async () => {};
     } else if (dispatcher) {
-      this.#client = undiciClient(dispatcher);
+      this.#client = dispatcherHttpClient(dispatcher);
+      this.#closeClient = async () => {};
     } else {
-      // One keep-alive pool for the stream and every POST.
-      const agent = new Agent();
-      this.#agent = agent;
-      this.#client = undiciClient(agent);
+      const owned = defaultHttpClient();
+      this.#client = owned.client;
+      this.#closeClient = owned.close;
     }
     this.#decoder = createSseDecoder(maxFrameBytes, {
       onFrame: (frame, id) => this.#emit('onFrame', frame, id),
@@ -91,7 +96,7 @@ export class HttpTransport implements Transport {
   }
 
   subscribe(callbacks: TransportCallbacks): void {
-    this.#subscribers.push(callbacks);
+    this.#subscribers.add(callbacks);
   }
 
   isConnected(): boolean {
@@ -151,33 +156,37 @@ export class HttpTransport implements Transport {
   async post<T extends ClientFrame>(path: PostPath, frame: T): Promise<unknown> {
     if (this.#closing) throw invalidState(`post(${path}) after close(): the transport is closed`);
     const { base, requestTimeoutMs } = this.#options;
+    const abandon = new AbortController();
+    this.#posts.add(abandon);
     const ctx = {
       client: this.#client,
-      authorize: (rejected = false) => this.#authorize(this.#closed.signal, rejected),
+      authorize: (rejected = false) => this.#authorize(abandon.signal, rejected),
       requestTimeoutMs,
       logger: this.#log,
       onAuthRejected: () => {
         this.#tokenRejected = true;
         this.#emit('onAuthRejected');
       },
-      signal: this.#closed.signal,
+      signal: abandon.signal,
     };
-    return postFrame(ctx, `${base}neuron/${path}`, path, frame);
+    try {
+      return await postFrame(ctx, `${base}neuron/${path}`, path, frame);
+    } finally {
+      this.#posts.delete(abandon);
+    }
   }
 
   /**
-   * `stop()`, abandons the POSTs still in flight (they reject with a `NetworkError`), then closes
-   * the transport's own Agent, so no socket or timer of the transport outlives it. The neuron
-   * calls it as the drain's last step, when every outcome has been answered or given up on: a
-   * hung gateway must not hold `stop()` for another `requestTimeoutMs`. Idempotent; later calls
-   * get the same promise.
+   * `stop()`, abandons the POSTs still in flight (they reject with a `NetworkError`), then frees
+   * the transport's own HTTP client, so no socket or timer of the transport outlives it. The
+   * neuron calls it as the drain's last step, when every outcome has been answered or given up
+   * on: a hung gateway must not hold `stop()` for another `requestTimeoutMs`. Idempotent; later
+   * calls get the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= this.stop().then(() => {
-      this.#closed.abort();
-      // Destroy, not close: nothing is left to wait for, and a graceful close would leave its
-      // sockets open until the gateway answers their FIN (seconds, from a gateway in trouble).
-      return this.#agent?.destroy();
+      for (const post of this.#posts) post.abort();
+      return this.#closeClient();
     });
     return this.#closing;
   }
@@ -227,7 +236,7 @@ export class HttpTransport implements Transport {
    * fix, so besides failing the request it is reported (`onError`): the connection would
    * otherwise only back off, silently. Its messages never quote the token. The call may take
    * up to `requestTimeoutMs` (then it fails the request like a throw); `signal` (the stream's
-   * controller, or `close()`'s for a POST) abandons it at once, without an error event.
+   * controller, or the POST's, which `close()` aborts) abandons it at once, without an error event.
    */
   async #authorize(signal: AbortSignal, rejected: boolean): Promise<string> {
     const timeoutMs = this.#options.requestTimeoutMs;
@@ -267,22 +276,6 @@ export class HttpTransport implements Transport {
     if (id === '') this.#lastEventId = undefined;
     else if (HEADER_SAFE_ID.test(id)) this.#lastEventId = id;
     else this.#log.debug({}, 'event id not kept for Last-Event-ID: not printable ASCII');
-  }
-
-  /** Calls every subscriber; one that throws is logged and does not stop the others or the stream. */
-  #emit<K extends keyof TransportCallbacks>(
-    name: K,
-    ...args: Parameters<NonNullable<TransportCallbacks[K]>>
-  ): void {
-    for (const subscriber of this.#subscribers) {
-      const callback = subscriber[name];
-      if (!callback) continue;
-      try {
-        Reflect.apply(callback, subscriber, args);
-      } catch (err) {
-        this.#log.warn({ err, callback: name }, 'a transport callback threw');
-      }
-    }
   }
 }
 

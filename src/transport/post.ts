@@ -3,7 +3,6 @@
  * 401 rule is applied here; 429 / 5xx / network errors go back to the caller, whose lease or
  * heartbeat logic decides whether to retry.
  */
-import { performance } from 'node:perf_hooks';
 import type { NeuronLogger } from '../logger.js';
 import type { ClientFrame, PostPath } from '../protocol/frames.js';
 import { parseJsonSafely } from '../protocol/validate-frame.js';

@@ -16,8 +16,11 @@ export interface TransportCallbacks {
   onOpen?: () => void;
   /** The inbound stream ended (cleanly or not). Not called for a `stop()` the SDK asked for. */
   onClose?: (reason: string) => void;
-  /** A parsed, validated inbound frame (unknown `type`s included). */
-  onFrame?: (frame: InboundFrame, eventId?: string) => void;
+  /**
+   * A parsed, validated inbound frame (unknown `type`s included). A method, so checked
+   * bivariantly: a callback declared with the reference's `ServerToNeuronFrame` compiles too.
+   */
+  onFrame?(frame: InboundFrame, eventId?: string): void;
   /** A transport or parse error; the stream goes on unless `onClose` follows. */
   onError?: (err: Error) => void;
   /** For transports that reconnect by themselves. */

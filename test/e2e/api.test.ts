@@ -344,7 +344,9 @@ describe('events', () => {
     h.neuron.on('lease:settled', (info) => {
       expectTypeOf(info).toEqualTypeOf<LeaseSettledInfo>();
     });
-    expectTypeOf(offFrame).toEqualTypeOf<() => void>();
+    // The neuron (for chaining) that is also its own unsubscribe function.
+    expectTypeOf(offFrame).toExtend<() => void>();
+    expectTypeOf(offFrame).toExtend<typeof h.neuron>();
     // @ts-expect-error: not an event of the neuron
     h.neuron.on('lease:nope', () => {});
     // @ts-expect-error: `connection:close` passes a string reason

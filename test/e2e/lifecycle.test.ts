@@ -547,12 +547,12 @@ describe('heartbeat answers', () => {
     const lease = eventsNamed(h.events, 'frame').find(([f]) => f.type === 'lease')?.[0] as {
       expiresAt: string;
     };
-    const first = run.ctx.deadline.getTime();
+    const first = run.ctx.deadline!.getTime();
     expect(first).toBe(Date.parse(lease.expiresAt));
     await expect
       .poll(() => {
         const renewed = h.gw.task(task.taskId)?.history[0]?.expiresAt ?? 0;
-        return renewed > first && run.ctx.deadline.getTime() === renewed;
+        return renewed > first && run.ctx.deadline!.getTime() === renewed;
       })
       .toBe(true);
     run.release();

@@ -4,6 +4,7 @@
  */
 import type { HeartbeatFrame, InboundFrame } from '../../src/protocol/frames.js';
 import { HttpTransport, type HttpTransportOptions } from '../../src/transport/http-transport.js';
+import type { Transport } from '../../src/transport/types.js';
 
 export type Recorded =
   | { kind: 'open' }
@@ -24,7 +25,7 @@ export interface Recorder {
   ): Promise<Array<Extract<Recorded, { kind: K }>>>;
 }
 
-export function record(transport: HttpTransport): Recorder {
+export function record(transport: Transport): Recorder {
   const log: Recorded[] = [];
   const listeners = new Set<() => void>();
   const push = (entry: Recorded): void => {
