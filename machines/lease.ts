@@ -131,6 +131,7 @@ export interface RunHandlerInput {
 export interface PostOutcomeInput {
   leaseId: string;
   taskId: string;
+  capabilityType: string;
   outcome: Outcome;
   durationMs: number;
 }
@@ -165,7 +166,7 @@ const leaseSetup = setup({
   },
   actors: {
     /** Resolves with the validated input; rejects with `SchemaMismatchDetails` in `details`. */
-    validateInput: notProvided<unknown, { capabilityType: string; input: unknown }>(
+    validateInput: notProvided<unknown, { leaseId: string; capabilityType: string; input: unknown }>(
       'lease',
       'validateInput',
     ),
@@ -374,6 +375,7 @@ export const leaseMachine = leaseSetup.createMachine({
       invoke: {
         src: 'validateInput',
         input: ({ context }) => ({
+          leaseId: context.leaseId,
           capabilityType: context.capabilityType,
           input: context.task.input,
         }),
@@ -465,6 +467,7 @@ function postInput(context: LeaseContext): PostOutcomeInput {
   return {
     leaseId: context.leaseId,
     taskId: context.taskId,
+    capabilityType: context.capabilityType,
     outcome: context.outcome ?? nack('retryable', 'no outcome recorded'),
     durationMs: context.durationMs,
   };

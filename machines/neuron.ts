@@ -120,6 +120,8 @@ export type NeuronEmitted =
       leaseId: string;
       taskId: string;
       capabilityType: string;
+      /** The task's delivery attempt, when the gateway sent one. */
+      attempt: number | undefined;
       duplicate: boolean;
     }
   | {
@@ -214,6 +216,7 @@ export const neuronMachine = setup({
         leaseId,
         taskId: event.task.taskId,
         capabilityType,
+        attempt: event.task.attempt,
         duplicate,
       });
       if (duplicate) return;

@@ -24,6 +24,7 @@ import {
   type RegisterFrame,
 } from '../protocol/frames.js';
 import { readHeartbeatAnswer } from '../protocol/heartbeat-answer.js';
+import type { NeuronTelemetry } from '../telemetry/telemetry.js';
 import type { Transport } from '../transport/types.js';
 import { SDK_NAME, SDK_VERSION } from '../version.js';
 import { capText } from './handler-input.js';
@@ -39,6 +40,7 @@ export interface EffectDeps {
   deadlineOf: (leaseId: string) => number;
   /** Reports an `error` event (a progress frame the gateway refused for good). */
   emitError: (err: Error) => void;
+  telemetry: NeuronTelemetry;
 }
 
 class InputMismatch extends Error {
@@ -89,7 +91,7 @@ function outcomeFrame(neuronId: string, input: PostOutcomeInput): AckFrame | Nac
 }
 
 export function provideEffects(deps: EffectDeps) {
-  const { transport, logger, neuronId } = deps;
+  const { transport, logger, neuronId, telemetry } = deps;
   /** Malformed heartbeat answers in a row: reported on the first of each run, logged on each. */
   let malformedAnswers = 0;
   const readAnswer = (body: unknown): HeartbeatOutput['answer'] => {
@@ -145,12 +147,15 @@ export function provideEffects(deps: EffectDeps) {
       validateInput: fromPromise(async ({ input }) => {
         const validator = deps.handlers.get(input.capabilityType)?.capability.input;
         if (!validator) return input.input;
-        const result = validator.validate(input.input);
-        if (!result.ok) throw new InputMismatch({ phase: 'input', errors: result.errors });
-        return result.value;
+        return telemetry.validate(input.leaseId, () => {
+          const result = validator.validate(input.input);
+          if (!result.ok) throw new InputMismatch({ phase: 'input', errors: result.errors });
+          return result.value;
+        });
       }),
       runHandler: createRunHandler({
         logger,
+        telemetry,
         handlers: deps.handlers,
         deadlineOf: deps.deadlineOf,
         postProgress: async (leaseId, taskId, update) => {
@@ -185,7 +190,14 @@ export function provideEffects(deps: EffectDeps) {
       }),
       postOutcome: fromPromise(async ({ input }) => {
         const frame = outcomeFrame(neuronId, input);
-        await transport.post(frame.type, frame);
+        const tried = telemetry.postTry(input.leaseId, frame.type, input.capabilityType);
+        try {
+          await transport.post(frame.type, frame);
+        } catch (error) {
+          tried(error);
+          throw error;
+        }
+        tried();
       }),
     },
     actions: {
@@ -219,6 +231,7 @@ export function provideEffects(deps: EffectDeps) {
       drain,
       heartbeat: fromPromise<HeartbeatOutput, HeartbeatInput>(async ({ input }) => {
         const sentAt = Date.now();
+        const started = performance.now();
         const body = await transport.post('heartbeat', {
           type: 'heartbeat',
           neuronId,
@@ -226,6 +239,7 @@ export function provideEffects(deps: EffectDeps) {
           inFlight: input.inFlight,
           sentAt: new Date(sentAt).toISOString(),
         });
+        telemetry.heartbeat(performance.now() - started);
         return {
           sentAt,
           leaseIds: input.inFlight.map((l) => l.leaseId),

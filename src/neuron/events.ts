@@ -17,6 +17,8 @@ export interface LeaseReceivedInfo {
   leaseId: string;
   taskId: string;
   capabilityType: string;
+  /** The task's delivery attempt (1, 2, …), when the gateway sent one. */
+  attempt: number | undefined;
   /** A replay of a lease this neuron holds or has settled: ignored. */
   duplicate: boolean;
 }

@@ -10,6 +10,7 @@ import { ConfigError } from '../errors.js';
 import { MAX_TIMER_MS } from '../limits.js';
 import type { NeuronLogger } from '../logger.js';
 import type { InboundFrame } from '../protocol/frames.js';
+import { NeuronTelemetry } from '../telemetry/telemetry.js';
 import { HttpTransport } from '../transport/http-transport.js';
 import type { Transport } from '../transport/types.js';
 import type { Handler } from './context.js';
@@ -23,6 +24,7 @@ import {
 } from './options.js';
 import type { HandlerEntry } from './run-handler.js';
 import {
+  capabilityLoad,
   leaseActors,
   type NeuronSnapshot,
   type NeuronState,
@@ -56,6 +58,7 @@ export class Neuron extends NeuronEmitter {
   readonly #concurrency = new Map<string, number>();
   readonly #inspect: NeuronRunOptions['inspect'];
   #actor: Actor<NeuronMachine> | undefined;
+  #telemetry: NeuronTelemetry | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(options: NeuronOptions & NeuronRunOptions) {
@@ -139,7 +142,10 @@ export class Neuron extends NeuronEmitter {
         'Neuron.start() requires at least one handler: call neuron.handle(capability, handler) first',
       );
     }
+    const telemetry = new NeuronTelemetry(this.neuronId);
+    this.#telemetry = telemetry;
     const machine = provideEffects({
+      telemetry,
       neuronId: this.neuronId,
       transport: this.#transport,
       logger: this.#options.logger,
@@ -160,6 +166,7 @@ export class Neuron extends NeuronEmitter {
       ...(this.#inspect ? { inspect: this.#inspect } : {}),
     });
     this.#actor = actor;
+    telemetry.start(() => capabilityLoad(actor));
     actor.on('*', (event) => this.#relay(event));
     actor.subscribe({
       error: (err) => {
@@ -226,6 +233,7 @@ export class Neuron extends NeuronEmitter {
 
   /** Closes the stream and the HTTP pool; failures are logged (this runs on the way out). */
   async #closeTransport(): Promise<void> {
+    this.#telemetry?.stop();
     try {
       await this.#transport.stop();
       await this.#transport.close?.();
@@ -312,6 +320,7 @@ export class Neuron extends NeuronEmitter {
         this.emit('connection:close', event.reason);
         return;
       case 'connection:reconnecting':
+        this.#telemetry?.reconnecting();
         this.#options.logger.info(
           { attempt: event.attempt, delayMs: event.delayMs, reason: event.reason },
           'transport reconnecting',
@@ -328,11 +337,13 @@ export class Neuron extends NeuronEmitter {
         return;
       case 'lease:received': {
         const { type: _t, ...info } = event;
+        if (!info.duplicate) this.#telemetry?.received(info);
         this.emit('lease:received', info);
         return;
       }
       case 'lease:settled': {
         const { type: _t, ...info } = event;
+        this.#telemetry?.settled(info);
         this.emit('lease:settled', info);
         return;
       }

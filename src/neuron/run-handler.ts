@@ -10,6 +10,7 @@ import { checkJsonSerializable } from '../capability/validator.js';
 import { LeaseAbortedError, type LeaseAbortReason, type TaskFailedError } from '../errors.js';
 import { childLogger, type NeuronLogger } from '../logger.js';
 import type { ProgressUpdate } from '../protocol/frames.js';
+import type { NeuronTelemetry } from '../telemetry/telemetry.js';
 import { createHandlerContext, type Handler } from './context.js';
 import { createProgressReporter } from './progress.js';
 
@@ -20,6 +21,8 @@ export interface HandlerEntry {
 
 export interface RunHandlerDeps {
   logger: NeuronLogger;
+  /** Runs the handler inside the lease's span. */
+  telemetry: NeuronTelemetry;
   handlers: ReadonlyMap<string, HandlerEntry>;
   /** The lease's current deadline (ms since the epoch). */
   deadlineOf: (leaseId: string) => number;
@@ -158,8 +161,10 @@ export function createRunHandler(deps: RunHandlerDeps) {
         });
       } else {
         // Runs the handler on a microtask, so a sync throw is classified like a rejection.
-        Promise.resolve()
-          .then(() => entry.handler(input.input as never, ctx))
+        deps.telemetry
+          .handle(input.leaseId, input.capabilityType, () =>
+            entry.handler(input.input as never, ctx),
+          )
           .then(
             (returned) => {
               const failed = failure();

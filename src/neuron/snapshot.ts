@@ -2,6 +2,7 @@ import type { Actor, ActorRefFrom, AnyActorRef, SnapshotFrom } from 'xstate';
 import type { LeaseMachine } from '../../machines/lease.js';
 import type { LeasePoolSnapshot } from '../../machines/lease-pool.js';
 import type { NeuronMachine } from '../../machines/neuron.js';
+import type { CapabilityLoad } from '../telemetry/telemetry.js';
 import type { HandlerEntry } from './run-handler.js';
 
 /** The neuron's lifecycle, as one string (Temporal's `getState()` style). */
@@ -60,6 +61,17 @@ export function neuronState(actor: Actor<NeuronMachine> | undefined): NeuronStat
   if (snap.matches({ active: { lifecycle: 'draining' } })) return 'draining';
   if (snap.matches('active')) return 'serving';
   return 'idle';
+}
+
+/** Running and queued leases per capability, for the telemetry's gauges: no snapshot built. */
+export function capabilityLoad(actor: Actor<NeuronMachine>): CapabilityLoad[] {
+  const snap = actor.getSnapshot();
+  if (snap.status !== 'active') return [];
+  return Object.entries(snap.context.slots).map(([capabilityType, slots]) => ({
+    capabilityType,
+    running: slots.running,
+    queued: slots.queue.length,
+  }));
 }
 
 export function takeSnapshot(

@@ -12,6 +12,7 @@ describe('the browser-clean entries', () => {
     const browser = await bundleEntry('@holokai/neuron-sdk', { from: 'src' });
     expect(browser.inputs).toContain('src/transport/platform-web.ts');
     expect(browser.packages).toEqual([
+      '@opentelemetry/api',
       'ajv',
       'ajv-formats',
       'eventemitter3',

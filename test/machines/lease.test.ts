@@ -95,6 +95,7 @@ describe('lease machine', () => {
       {
         leaseId: 'l-1',
         taskId: 't-1',
+        capabilityType: 'acme/echo',
         outcome: { kind: 'ack', output: { text: 'hi' } },
         durationMs: 0,
       },

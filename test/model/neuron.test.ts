@@ -9,6 +9,7 @@ import { createActor } from 'xstate';
 import { neuronMachine } from '../../machines/neuron.js';
 import type { SlotTable } from '../../machines/slots.js';
 import { provideEffects } from '../../src/neuron/effects.js';
+import { NeuronTelemetry } from '../../src/telemetry/telemetry.js';
 import { reportCoverage } from './coverage.js';
 import { edgesOf, type PlannedPath, planPaths } from './graph.js';
 import { neuronModel } from './models.js';
@@ -52,6 +53,7 @@ async function stopIdle(rig: Rig): Promise<void> {
       concurrencyOf: () => 1,
       deadlineOf: () => Date.now(),
       emitError: () => {},
+      telemetry: new NeuronTelemetry(NEURON_ID),
     }),
     {
       input: {
