@@ -18,12 +18,18 @@ export default defineConfig({
       // otherwise resolve them to dist/, the last build).
       { find: /^#platform\/http$/, replacement: `${root}src/transport/platform-node.ts` },
       {
+        find: /^#platform\/default-logger$/,
+        replacement: `${root}src/neuron/default-logger-node.ts`,
+      },
+      {
         find: /^#platform\/load-module$/,
         replacement: `${root}src/capability/load-module-node.ts`,
       },
     ],
   },
   test: {
+    // Neurons built without a logger log warnings to stderr; tests that look at that set their own.
+    env: { NEURON_LOG_LEVEL: 'silent' },
     include: ['test/**/*.test.ts'],
     testTimeout: 15_000,
     hookTimeout: 15_000,

@@ -20,6 +20,7 @@ import {
   isTransportShape,
   type NeuronOptions,
   type ResolvedOptions,
+  resolveLogger,
   resolveOptions,
 } from './options.js';
 import type { HandlerEntry } from './run-handler.js';
@@ -64,14 +65,14 @@ export class Neuron extends NeuronEmitter {
   constructor(options: NeuronOptions & NeuronRunOptions) {
     super();
     const transportShape = isTransportShape(options);
-    const logger = options.logger;
+    const logger = resolveLogger(options.logger);
     this.#transport = transportShape
       ? options.transport
       : new HttpTransport({
           gatewayUrl: options.gatewayUrl,
           neuronId: options.neuronId,
           auth: options.auth,
-          ...(logger ? { logger } : {}),
+          logger,
           ...pick(options, [
             'fetch',
             'dispatcher',
@@ -80,7 +81,7 @@ export class Neuron extends NeuronEmitter {
             'allowInsecure',
           ]),
         });
-    this.#options = resolveOptions(options, this.#transport);
+    this.#options = resolveOptions({ ...options, logger }, this.#transport);
     this.neuronId = this.#options.neuronId;
     this.#inspect = options.inspect;
   }

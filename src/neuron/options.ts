@@ -1,3 +1,4 @@
+import { defaultLogger } from '#platform/default-logger';
 import type { ReconnectSettings } from '../../machines/connection.js';
 import { ConfigError } from '../errors.js';
 import { MAX_TIMER_MS } from '../limits.js';
@@ -8,8 +9,12 @@ import type { AuthCallback, Transport } from '../transport/types.js';
 export interface NeuronCommonOptions {
   /** Stable per process or device; the gateway correlates reconnects by it. */
   neuronId: string;
-  /** pino, or anything with pino's `(meta, msg)` methods. @default silent */
-  logger?: NeuronLogger;
+  /**
+   * pino, or anything with pino's `(meta, msg)` methods; `false` for silence.
+   * @default warnings and errors as JSON lines on stderr (pino, level `NEURON_LOG_LEVEL` or
+   * `warn`); on the console outside Node
+   */
+  logger?: NeuronLogger | false;
   /** @default 10_000 (a `registered` frame may override it) */
   heartbeatIntervalMs?: number;
   /** How long a cancelled handler may take to settle before `cancelled` is posted anyway. @default 5_000 */
@@ -93,6 +98,12 @@ function positive(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
+/** The logger option: `false` is silence, nothing is the default logger (one per process). */
+export function resolveLogger(logger: NeuronLogger | false | undefined): NeuronLogger {
+  if (logger === false) return silentLogger;
+  return logger ?? defaultLogger();
+}
+
 /** Check the options that do not belong to the transport and fill in the defaults. */
 export function resolveOptions(options: NeuronOptions, transport?: Transport): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
@@ -107,7 +118,7 @@ export function resolveOptions(options: NeuronOptions, transport?: Transport): R
       'new Neuron(): neuronId must be a non-empty string that stays the same across restarts, e.g. worker-<hostname>',
     );
   }
-  const logger = options.logger ?? silentLogger;
+  const logger = resolveLogger(options.logger);
   for (const level of ['debug', 'info', 'warn', 'error'] as const) {
     if (typeof logger[level] !== 'function') {
       throw new ConfigError(
