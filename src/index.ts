@@ -50,6 +50,7 @@ export type {
   NeuronSnapshot,
   NeuronState,
 } from './neuron/snapshot.js';
+export type { LoopBlockedInfo } from './neuron/watchdog.js';
 export * from './protocol/frames.js';
 export { frameSchemas } from './protocol/validate-frame.js';
 export {

@@ -17,6 +17,7 @@ export default defineConfig({
       // package.json "imports": the Node variants, as under Node's `node` condition (vite would
       // otherwise resolve them to dist/, the last build).
       { find: /^#platform\/http$/, replacement: `${root}src/transport/platform-node.ts` },
+      { find: /^#platform\/loop-delay$/, replacement: `${root}src/neuron/loop-delay-node.ts` },
       {
         find: /^#platform\/default-logger$/,
         replacement: `${root}src/neuron/default-logger-node.ts`,

@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Outcome, Settlement } from '../../machines/lease.js';
 import type { EffectiveCapability, InboundFrame, RejectedCapability } from '../protocol/frames.js';
 import type { ReconnectInfo } from '../transport/types.js';
+import type { LoopBlockedInfo } from './watchdog.js';
 
 export interface RegisteredInfo {
   sessionId: string;
@@ -53,6 +54,11 @@ export interface NeuronEventMap {
   'lease:received': [info: LeaseReceivedInfo];
   /** A lease ended: its outcome was posted, dropped, or never due. */
   'lease:settled': [info: LeaseSettledInfo];
+  /**
+   * The event loop was blocked long enough to put leases at risk (their heartbeat was late): once
+   * per episode. Move CPU-heavy handler work off the loop (worker threads).
+   */
+  'loop:blocked': [info: LoopBlockedInfo];
 }
 
 export type NeuronEventName = keyof NeuronEventMap;

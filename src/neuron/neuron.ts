@@ -1,4 +1,5 @@
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
+import { watchLoopDelay } from '#platform/loop-delay';
 import type { NeuronEmitted, NeuronMachine } from '../../machines/neuron.js';
 import type {
   CapabilityDefinition,
@@ -26,12 +27,14 @@ import {
 import type { HandlerEntry } from './run-handler.js';
 import {
   capabilityLoad,
+  inFlightLeaseTtls,
   leaseActors,
   type NeuronSnapshot,
   type NeuronState,
   neuronState,
   takeSnapshot,
 } from './snapshot.js';
+import { createWatchdog, LOOP_SAMPLE_MS } from './watchdog.js';
 import { wireTransport } from './wiring.js';
 
 export interface StopOptions {
@@ -60,6 +63,7 @@ export class Neuron extends NeuronEmitter {
   readonly #inspect: NeuronRunOptions['inspect'];
   #actor: Actor<NeuronMachine> | undefined;
   #telemetry: NeuronTelemetry | undefined;
+  #stopWatchdog: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(options: NeuronOptions & NeuronRunOptions) {
@@ -168,6 +172,22 @@ export class Neuron extends NeuronEmitter {
     });
     this.#actor = actor;
     telemetry.start(() => capabilityLoad(actor));
+    this.#stopWatchdog = watchLoopDelay(
+      LOOP_SAMPLE_MS,
+      createWatchdog({
+        heartbeatIntervalMs: () => actor.getSnapshot().context.heartbeatIntervalMs,
+        inFlightLeaseTtls: () => inFlightLeaseTtls(actor),
+        onDelay: (delayMs) => telemetry.loopDelay(delayMs),
+        onBlocked: (info) => {
+          this.#options.logger.warn(
+            { ...info },
+            'the event loop was blocked long enough to put leases at risk: move CPU work off it (worker threads)',
+          );
+          telemetry.loopBlocked();
+          this.emit('loop:blocked', info);
+        },
+      }),
+    );
     actor.on('*', (event) => this.#relay(event));
     actor.subscribe({
       error: (err) => {
@@ -234,6 +254,7 @@ export class Neuron extends NeuronEmitter {
 
   /** Closes the stream and the HTTP pool; failures are logged (this runs on the way out). */
   async #closeTransport(): Promise<void> {
+    this.#stopWatchdog?.();
     this.#telemetry?.stop();
     try {
       await this.#transport.stop();

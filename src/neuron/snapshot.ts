@@ -74,6 +74,23 @@ export function capabilityLoad(actor: Actor<NeuronMachine>): CapabilityLoad[] {
   }));
 }
 
+/**
+ * The TTL of each lease in flight (its handler started, its outcome not yet delivered: the leases
+ * heartbeats renew), for the watchdog.
+ */
+export function inFlightLeaseTtls(actor: Actor<NeuronMachine>): number[] {
+  const snap = actor.getSnapshot();
+  if (snap.status !== 'active') return [];
+  const actors = leaseActors(snap);
+  const ttls: number[] = [];
+  for (const [leaseId, entry] of snap.context.leases) {
+    if (entry.startedAt === undefined) continue;
+    const ttl = actors.get(leaseId)?.getSnapshot().context.ttlMs;
+    if (ttl !== undefined) ttls.push(ttl);
+  }
+  return ttls;
+}
+
 export function takeSnapshot(
   actor: Actor<NeuronMachine> | undefined,
   handlers: ReadonlyMap<string, HandlerEntry>,

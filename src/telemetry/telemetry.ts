@@ -297,11 +297,18 @@ function isFailure(lease: LeaseSettlement): boolean {
   return lease.outcome?.kind === 'nack' && lease.outcome.nack !== 'cancelled';
 }
 
+/** Marks `span` failed. Total: a thrown revoked Proxy fails even `instanceof`. */
 function failed(span: Span, error: unknown): void {
-  const name = error instanceof Error ? error.name : typeof error;
-  span.setAttribute(Attr.ERROR_TYPE, name);
-  span.setStatus({
-    code: SpanStatusCode.ERROR,
-    message: error instanceof Error ? error.message.slice(0, 200) : undefined,
-  });
+  let type = typeof error as string;
+  let message: string | undefined;
+  try {
+    if (error instanceof Error) {
+      type = error.name;
+      message = String(error.message).slice(0, 200);
+    }
+  } catch {
+    type = 'unreadable';
+  }
+  span.setAttribute(Attr.ERROR_TYPE, type);
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
 }
