@@ -166,10 +166,10 @@ const leaseSetup = setup({
   },
   actors: {
     /** Resolves with the validated input; rejects with `SchemaMismatchDetails` in `details`. */
-    validateInput: notProvided<unknown, { leaseId: string; capabilityType: string; input: unknown }>(
-      'lease',
-      'validateInput',
-    ),
+    validateInput: notProvided<
+      unknown,
+      { leaseId: string; capabilityType: string; input: unknown }
+    >('lease', 'validateInput'),
     /**
      * Runs the handler; sends back `handler.settled` with the classified outcome. Receives
      * `{ type: 'abort', reason }` to fire the handler's signal; aborts it on cleanup too.
