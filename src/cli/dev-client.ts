@@ -5,7 +5,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createParser } from 'eventsource-parser';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode, withoutFinalStop } from './errors.js';
 import type { CliIo } from './io.js';
 import { resolveGatewayUrl } from './options.js';
 
@@ -28,12 +28,15 @@ export interface DevClient {
   post<T>(path: string, body?: unknown): Promise<T>;
   /**
    * Follows `/__dev__/events` (with `query`, e.g. `?taskId=t-1`), calling `onEvent` for each
-   * event, until the stream ends (`'ended'`) or `signal` aborts (`'aborted'`).
+   * event, until the stream ends (`'ended'`) or `signal` aborts (`'aborted'`). `onOpen` runs once
+   * the gateway has answered, subscribed: a list fetched from then on misses no change. A
+   * rejection of `onOpen` ends the follow with it.
    */
   follow(
     query: string,
     onEvent: (name: string, data: unknown) => void,
     signal: AbortSignal,
+    onOpen?: () => Promise<void> | void,
   ): Promise<'ended' | 'aborted'>;
 }
 
@@ -45,7 +48,8 @@ export function devClientFor(io: CliIo, gateway: string | undefined): DevClient 
     baseUrl,
     get: (path) => exchange(baseUrl, 'GET', url(path)),
     post: (path, body = {}) => exchange(baseUrl, 'POST', url(path), JSON.stringify(body)),
-    follow: (query, onEvent, signal) => follow(baseUrl, url(`/events${query}`), onEvent, signal),
+    follow: (query, onEvent, signal, onOpen) =>
+      follow(baseUrl, url(`/events${query}`), onEvent, signal, onOpen),
   };
 }
 
@@ -94,6 +98,7 @@ function follow(
   target: string,
   onEvent: (name: string, data: unknown) => void,
   signal: AbortSignal,
+  onOpen?: () => Promise<void> | void,
 ): Promise<'ended' | 'aborted'> {
   if (signal.aborted) return Promise.resolve('aborted');
   return send(baseUrl, 'GET', target, undefined, { signal }).then(
@@ -104,11 +109,19 @@ function follow(
         onEvent: ({ event, data }) => onEvent(event ?? 'message', JSON.parse(data)),
       });
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => parser.feed(chunk));
-      return new Promise((resolve) => {
+      const closed = new Promise<'ended' | 'aborted'>((resolve) => {
         res.on('error', () => {});
         res.on('close', () => resolve(signal.aborted ? 'aborted' : 'ended'));
       });
+      try {
+        await onOpen?.();
+      } catch (err) {
+        res.destroy();
+        throw err;
+      }
+      // Events that came during onOpen were buffered in the paused response: none is lost.
+      res.on('data', (chunk: string) => parser.feed(chunk));
+      return closed;
     },
     (err) => {
       if (signal.aborted) return 'aborted';
@@ -138,7 +151,10 @@ function statusError(baseUrl: string, status: number, text: string): CliError {
   const code = typeof error?.code === 'string' ? error.code : undefined;
   const message = typeof error?.message === 'string' ? error.message : undefined;
   if (status === 404 && code === 'IDENTITY_DISABLED') {
-    return new CliError(ExitCode.ERROR, `${message ?? 'no identity provider'} (${code})`);
+    return new CliError(
+      ExitCode.ERROR,
+      `${withoutFinalStop(message ?? 'no identity provider')} (${code})`,
+    );
   }
   if (status === 404 && (code === undefined || !NOT_FOUND_CODES.has(code))) {
     const what = `${baseUrl} has no dev API (/__dev__/… answered 404)`;
@@ -146,7 +162,7 @@ function statusError(baseUrl: string, status: number, text: string): CliError {
   }
   const exitCode =
     status === 404 ? ExitCode.NOT_FOUND : status === 400 ? ExitCode.USAGE : ExitCode.ERROR;
-  const detail = message ?? `status ${status}`;
+  const detail = withoutFinalStop(message ?? `status ${status}`);
   return new CliError(exitCode, code ? `${detail} (${code})` : detail);
 }
 

@@ -47,7 +47,8 @@ export function logGatewayEvents(gw: DevGateway, logger: LineLogger): () => void
       } else if (before.state === 'leased' && task.state === 'pending') {
         const last = task.history.at(-1);
         const why = last?.outcome?.type === 'nack' ? last.outcome.reason : last?.end;
-        log('warn', 'requeued', { task: task.taskId, attempts: task.attempts, reason: why });
+        const retry = task.retryAt === undefined ? 'now' : `in ${task.retryAt - Date.now()}ms`;
+        log('warn', 'requeued', { task: task.taskId, attempts: task.attempts, reason: why, retry });
       } else if (cancelRequested && !before.cancelRequested && task.state === 'leased') {
         log('info', 'cancel requested', { task: task.taskId, neuron: task.neuronId });
       }

@@ -75,3 +75,8 @@ export async function notFound<T>(pending: Promise<T>, message: string): Promise
     throw err;
   }
 }
+
+/** A sentence's final period, dropped where more follows it (`…; see`, ` (CODE)`). */
+export function withoutFinalStop(text: string): string {
+  return text.replace(/(?<!\.)\.$/, '');
+}

@@ -11,10 +11,19 @@ export const DEV_INSPECT_PORT = 7778;
 /** Parses the optional port of `--inspect [port]` (commander passes `true` when it is absent). */
 export const inspectPort = integer('--inspect', 0, 65_535);
 
-/** Starts the relay on `127.0.0.1`, with a one-line error when the port is taken. */
-export async function startInspector(port: number): Promise<InspectorServer> {
+/**
+ * Starts the relay on `127.0.0.1`, with a one-line error when the port is taken. `dashboardUrl`:
+ * the gateway whose dashboard the relay's page points at when the Stately UI cannot load.
+ */
+export async function startInspector(
+  port: number,
+  dashboardUrl?: string,
+): Promise<InspectorServer> {
   try {
-    return await startInspectorServer({ port });
+    return await startInspectorServer({
+      port,
+      ...(dashboardUrl !== undefined && { dashboardUrl }),
+    });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
@@ -27,11 +36,15 @@ export async function startInspector(port: number): Promise<InspectorServer> {
   }
 }
 
-/** The lines telling a user how to open the inspector and point neurons at it. */
-export function inspectorHelp(server: InspectorServer): string[] {
+/**
+ * The lines telling a user where to see the actors and how to point neurons at the relay.
+ * `dashboard`: the dev dashboard page that shows them (offline too), when there is one.
+ */
+export function inspectorHelp(server: InspectorServer, dashboard?: string): string[] {
   return [
     `Stately inspector relay on ${server.wsUrl} (127.0.0.1 only; nothing is opened for you):`,
-    `  open ${server.pageUrl} in a browser (it embeds the Stately inspector UI from stately.ai)`,
+    ...(dashboard ? [`  live actors, offline too: ${dashboard}`] : []),
+    `  open ${server.pageUrl} in a browser for the Stately inspector UI (from stately.ai: online only)`,
     `  neurons send their actors with ${INSPECT_URL_VAR}=${server.wsUrl} (the examples read it), or`,
     `  new Neuron({ …, inspect: createWebSocketInspector({ url: '${server.wsUrl}' }).inspect })`,
   ];

@@ -27,6 +27,11 @@ export interface InspectorServerOptions {
    * opened late still sees the actors. @default 16 MiB
    */
   replayBytes?: number;
+  /**
+   * The dev gateway whose dashboard shows the relayed actors without internet (`neuron dev`):
+   * the page links to it, for when the Stately UI cannot load.
+   */
+  dashboardUrl?: string;
 }
 
 export interface InspectorServer {
@@ -52,7 +57,7 @@ export async function startInspectorServer(
       return;
     }
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(bridgePage(`ws://${INSPECTOR_HOST}:${port}`));
+    res.end(bridgePage(`ws://${INSPECTOR_HOST}:${port}`, options.dashboardUrl));
   });
   const wss = new WebSocketServer({
     server: http,
@@ -115,27 +120,41 @@ export function isLocalOrigin(origin: string | undefined): boolean {
   }
 }
 
+/** How long the page waits for the Stately UI to say it is there before saying why it may not be. */
+const STATELY_LOAD_MS = 5_000;
+
 /**
  * The page that embeds the Stately inspector UI and feeds it what the relay receives — the same
- * bridge as `@statelyai/inspect/server`'s, pointed at this relay's own address.
+ * bridge as `@statelyai/inspect/server`'s, pointed at this relay's own address. The UI comes from
+ * stately.ai: offline the frame stays blank, so the page then points at the dev dashboard, which
+ * shows the same actors from this relay without internet.
  */
-function bridgePage(wsUrl: string): string {
+function bridgePage(wsUrl: string, dashboardUrl: string | undefined): string {
+  const dashboard = dashboardUrl && `${dashboardUrl}/?inspect=${wsUrl}`;
+  const offline = dashboard
+    ? `the <a href="${escapeHtml(dashboard)}">neuron dev dashboard</a> shows the live actors without it.`
+    : `a <code>neuron dev</code> dashboard opened with <code>?inspect=${escapeHtml(wsUrl)}</code> shows the live actors without it.`;
   return `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <title>Stately inspector · neuron</title>
-  <style>* { margin: 0; padding: 0; } html, body { height: 100%; } iframe { width: 100%; height: 100%; border: none; }</style>
+  <style>* { margin: 0; padding: 0; } html, body { height: 100%; } iframe { width: 100%; height: 100%; border: none; }
+    #offline { position: fixed; left: 16px; right: 16px; top: 16px; padding: 10px 14px; border-radius: 8px;
+      background: #fef3c7; color: #713f12; font: 14px system-ui, sans-serif; }</style>
 </head>
 <body>
+  <p id="offline" hidden>The Stately inspector comes from stately.ai and has not loaded (offline?): ${offline}</p>
   <iframe id="inspector" src="${STATELY_INSPECTOR_UI}"></iframe>
   <script>
     const iframe = document.getElementById('inspector');
     const buffer = [];
     let connected = false;
+    setTimeout(() => { if (!connected) document.getElementById('offline').hidden = false; }, ${STATELY_LOAD_MS});
     window.addEventListener('message', (e) => {
       if (e.data && e.data.type === '@statelyai.connected') {
         connected = true;
+        document.getElementById('offline').hidden = true;
         for (const event of buffer) iframe.contentWindow.postMessage(event, '*');
         buffer.length = 0;
       }
@@ -150,4 +169,12 @@ function bridgePage(wsUrl: string): string {
 </body>
 </html>
 `;
+}
+
+function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;');
 }

@@ -8,12 +8,36 @@ export interface CliIo {
    * @default false
    */
   isTTY?: boolean;
+  /** Reads all of stdin (`--input -`). Absent when the run has no stdin to read. */
+  stdin?: () => Promise<string>;
+  /** The terminal's width now, when stdout is one (it changes as the window is resized). */
+  columns?: () => number | undefined;
+  /** The terminal's height now, when stdout is one. */
+  rows?: () => number | undefined;
   /**
    * Starts handling SIGINT/SIGTERM and returns a signal aborted on the first one. Only the
    * commands that must clean up call it (`dev`, `inject --wait`); the others keep Node's
    * default, dying at once. Without it, those commands run until they finish on their own.
    */
   watchSignals?: () => AbortSignal;
+}
+
+/** stdout as a stream-like object for code that writes to one (the demo, live views). */
+export function stdoutOf(io: CliIo): {
+  write(text: string): boolean;
+  isTTY: boolean;
+  columns?: number;
+} {
+  return {
+    write: (text) => {
+      io.stdout(text);
+      return true;
+    },
+    isTTY: io.isTTY === true,
+    get columns() {
+      return io.columns?.();
+    },
+  };
 }
 
 /** Whether to colour output written to stdout. */

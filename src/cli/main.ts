@@ -19,11 +19,22 @@ function watchSignals(): AbortSignal {
   return ctl.signal;
 }
 
+/** All of stdin, as UTF-8 text. */
+async function readStdin(): Promise<string> {
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
+}
+
 const code = await run(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   isTTY: process.stdout.isTTY === true,
+  columns: () => process.stdout.columns,
+  rows: () => process.stdout.rows,
+  stdin: readStdin,
   watchSignals,
 });
 process.exitCode = code;

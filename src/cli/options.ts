@@ -12,7 +12,7 @@ export function integer(what: string, min: number, max = Number.MAX_SAFE_INTEGER
     const n = Number(value);
     if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
-      throw new InvalidArgumentError(`${what} must be an integer ${range}.`);
+      throw new InvalidArgumentError(`${what} must be an integer ${range}`);
     }
     return n;
   };

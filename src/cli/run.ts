@@ -18,7 +18,7 @@ import { registerRevoke } from './commands/revoke.js';
 import { registerRevokeClient } from './commands/revoke-client.js';
 import { registerTasks } from './commands/tasks.js';
 import type { CommandContext, RegisterCommand } from './context.js';
-import { CliError, EXIT_CODES_HELP, ExitCode } from './errors.js';
+import { CliError, EXIT_CODES_HELP, ExitCode, withoutFinalStop } from './errors.js';
 import type { CliIo } from './io.js';
 
 export type { CliIo } from './io.js';
@@ -68,7 +68,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     // A bug, not a user's mistake: still one line, and a pointer to the details.
     const message = err instanceof Error ? err.message : String(err);
-    io.stderr(`error: ${message.split('\n')[0]} (set NEURON_DEBUG=1 for the stack)\n`);
+    const line = withoutFinalStop(message.split('\n')[0]!);
+    io.stderr(`error: ${line} (set NEURON_DEBUG=1 for the stack)\n`);
     if (io.env.NEURON_DEBUG) io.stderr(`${(err as Error).stack ?? ''}\n`);
     return ExitCode.ERROR;
   }
@@ -104,6 +105,6 @@ function output(io: CliIo, help: string) {
     writeOut: io.stdout,
     writeErr: io.stderr,
     outputError: (text: string, write: (text: string) => void) =>
-      write(`${text.trim().replace(/\s*\n\s*/g, ' ')}; see \`${help}\`\n`),
+      write(`${withoutFinalStop(text.trim().replace(/\s*\n\s*/g, ' '))}; see \`${help}\`\n`),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SDK_VERSION } from '../version.js';
+import { consoleRoutes } from './dev-console-routes.js';
 import { DevEventStreams } from './dev-events.js';
 import {
   type Parsed,
@@ -13,9 +14,9 @@ import {
   parseRevoke,
   parseTaskSpec,
 } from './dev-validate.js';
+import { serves } from './dispatch.js';
 import type { DevGateway } from './gateway.js';
 import { type Answer, errorAnswer, readBody, send } from './http.js';
-import { serves } from './hub.js';
 import { identityRoutes } from './identity/dev-routes.js';
 import type { IdentityProvider } from './identity/provider.js';
 import type { NeuronInfo, TaskSpec } from './types.js';
@@ -49,7 +50,11 @@ export function createDevApi(
   identity?: IdentityProvider,
 ): DevApi {
   const streams = new DevEventStreams(gw, limits.pingIntervalMs);
-  const routes = [...devRoutes(gw, streams), ...identityRoutes(identity)];
+  const routes = [
+    ...devRoutes(gw, streams),
+    ...consoleRoutes(gw, servedBy),
+    ...identityRoutes(identity),
+  ];
   return {
     close: () => streams.closeAll(),
     async handle(req, res, url) {
@@ -102,6 +107,7 @@ function devRoutes(gw: DevGateway, streams: DevEventStreams): DevRoute[] {
           ok: true,
           version: SDK_VERSION,
           url: gw.url,
+          startedAt: gw.startedAt,
           ...(gw.identity && { mokuUrl: gw.identity.issuer }),
         }),
     },
@@ -188,7 +194,10 @@ function devRoutes(gw: DevGateway, streams: DevEventStreams): DevRoute[] {
  * How many registered neurons could take the task now or once free: they advertise its type,
  * unrevoked, with a scope that admits it (`'any'`, or its `onBehalfOf`).
  */
-export function servedBy(neurons: readonly NeuronInfo[], spec: TaskSpec): number {
+export function servedBy(
+  neurons: readonly NeuronInfo[],
+  spec: Pick<TaskSpec, 'capabilityType' | 'onBehalfOf'>,
+): number {
   return neurons.filter(
     (n) =>
       n.sessionId !== undefined &&

@@ -24,6 +24,8 @@ export const DEV_STREAM_EVENTS = [
 
 export type DevStreamEventName = (typeof DEV_STREAM_EVENTS)[number];
 
+const RECONNECT_HINT_MS = 1_000;
+
 /** The open `/__dev__/events` streams; ended by `closeAll()` when the gateway closes. */
 export class DevEventStreams {
   readonly #gw: DevGateway;
@@ -42,6 +44,9 @@ export class DevEventStreams {
    */
   open(res: ServerResponse, taskId: string | undefined): void {
     openEventStream(res);
+    // A browser's EventSource waits this long before reconnecting (3 s by default in Chromium):
+    // a dashboard then finds a restarted `neuron dev` within a second.
+    res.write(`retry: ${RECONNECT_HINT_MS}\n\n`);
     const write = (text: string): void => {
       if (!res.destroyed && !res.writableEnded) res.write(text);
     };

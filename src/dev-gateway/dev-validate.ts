@@ -81,6 +81,16 @@ export function parseDisconnect(body: unknown): Parsed<DisconnectRequest> {
   return problem === undefined ? { value: b as DisconnectRequest } : { problem };
 }
 
+/** `POST /__dev__/capabilities/check-input`: `{ capabilityType, input? }` (`input` defaults to `null`). */
+export function parseCheckInput(body: unknown): Parsed<{ capabilityType: string; input: unknown }> {
+  const problem =
+    objectProblem(body, ['capabilityType', 'input']) ??
+    capabilityTypeProblem((body as Body).capabilityType);
+  if (problem !== undefined) return { problem };
+  const b = body as Body;
+  return { value: { capabilityType: b.capabilityType as string, input: b.input ?? null } };
+}
+
 function objectProblem(body: unknown, allowed: readonly string[]): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return `the body must be a JSON object, got ${show(body)}`;

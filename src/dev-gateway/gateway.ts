@@ -10,7 +10,7 @@ import { IdentityProvider, loadIdentityState } from './identity/provider.js';
 import type { DevIdentity } from './identity/types.js';
 import { type DevGatewayOptions, resolveOptions } from './options.js';
 import { type RouterContext, route } from './router.js';
-import { SETTLED_STATES, snapshotTask } from './tasks.js';
+import { SETTLED_STATES, snapshotTask, specOf } from './task-records.js';
 import type {
   DevGatewayEventName,
   DevGatewayEvents,
@@ -31,6 +31,8 @@ import type {
 export interface DevGateway {
   /** `http://127.0.0.1:PORT`, without a trailing slash. */
   readonly url: string;
+  /** When it started listening (epoch ms): tells a restarted gateway on the same URL apart. */
+  readonly startedAt: number;
   /**
    * The identity provider (`identity` option), at `identity.issuer` = `{url}/moku`: its URLs,
    * approvals, clients and revocation, and `mintToken` for tests. `undefined` when off.
@@ -75,6 +77,11 @@ export interface DevGateway {
    * is lost; an ack arriving first still settles it `acked`. A settled task is left alone.
    */
   cancelTask(taskId: string, reason?: string): TaskRecord;
+  /**
+   * Submits a settled task again, as a new task (`retryOf` names the old one) with the same
+   * capability, input, scope and limits; the old record stays as it ended.
+   */
+  retryTask(taskId: string): TaskRecord;
 
   /** Neurons with an open stream or a live session. */
   neurons(): NeuronInfo[];
@@ -147,6 +154,7 @@ export async function createDevGateway(options?: DevGatewayOptions): Promise<Dev
 
 class LoopbackGateway implements DevGateway {
   readonly url: string;
+  readonly startedAt = Date.now();
   readonly requests: readonly RequestRecord[];
   readonly identity: IdentityProvider | undefined;
   readonly #server: Server;
@@ -244,6 +252,18 @@ class LoopbackGateway implements DevGateway {
     if (!task) throw unknownTask(taskId);
     this.#hub.cancelTask(task, reason);
     return snapshotTask(task);
+  }
+
+  retryTask(taskId: string): TaskRecord {
+    const old = this.#hub.book.get(taskId);
+    if (!old) throw unknownTask(taskId);
+    if (!SETTLED_STATES.includes(old.state)) {
+      throw new ConfigError(
+        'NEURON_ERR_INVALID_STATE',
+        `dev gateway: task ${taskId} is ${old.state}; only a settled task can be retried`,
+      );
+    }
+    return snapshotTask(this.#hub.book.submit(specOf(old), Date.now(), taskId));
   }
 
   neurons(): NeuronInfo[] {

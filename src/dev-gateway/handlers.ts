@@ -13,8 +13,9 @@ import {
   type RejectedCapability,
   type UpdateCapabilityFrame,
 } from '../protocol/frames.js';
+import { iso } from './dispatch.js';
 import { type Answer, errorAnswer } from './http.js';
-import { type GatewayHub, iso, type NeuronCapability } from './hub.js';
+import type { GatewayHub, NeuronCapability } from './hub.js';
 import { namespaceRefusal, registrationRefusal } from './identity/namespace.js';
 import type { TokenIdentity } from './identity/types.js';
 import type { LeaseRecord } from './types.js';

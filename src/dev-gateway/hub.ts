@@ -1,18 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import { ConfigError } from '../errors.js';
-import type {
-  CapabilityAdvertisement,
-  InboundFrame,
-  LeaseFrame,
-  Scope,
-  SdkInfo,
-} from '../protocol/frames.js';
+import type { CapabilityAdvertisement, InboundFrame, SdkInfo } from '../protocol/frames.js';
+import { dispatch, iso } from './dispatch.js';
 import { GatewayEmitter } from './events.js';
 import type { TokenIdentity } from './identity/types.js';
 import { neuronInfos } from './neuron-infos.js';
-import type { ResolvedOptions } from './options.js';
+import { type ResolvedOptions, retryDelayMs } from './options.js';
 import { type BufferedEvent, SseChannel } from './sse.js';
-import { isSettled, snapshotTask, TaskBook } from './tasks.js';
+import { isSettled, snapshotTask } from './task-records.js';
+import { TaskBook } from './tasks.js';
 import type { LeaseRecord, NeuronInfo, TaskRecord } from './types.js';
 
 /** A capability as registered, plus whether dispatch of it to this neuron is suspended. */
@@ -48,14 +44,18 @@ export class GatewayHub {
   #sessionSeq = 0;
   #dispatchScheduled = false;
   #closed = false;
+  /** Wakes at the earliest `retryAt` of the tasks waiting out a retry backoff. */
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryTimerAt = Number.POSITIVE_INFINITY;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
-    this.book = new TaskBook(
-      options.maxAttempts,
-      (task) => this.#taskChanged(task),
-      options.leaseIdPrefix,
-    );
+    this.book = new TaskBook({
+      maxAttempts: options.maxAttempts,
+      onChange: (task) => this.#taskChanged(task),
+      leaseIdPrefix: options.leaseIdPrefix,
+      retryDelayMs: (attempts) => retryDelayMs(options.retryBackoff, attempts),
+    });
   }
 
   neuron(neuronId: string): NeuronEntry | undefined {
@@ -138,7 +138,7 @@ export class GatewayHub {
     this.#dispatchScheduled = true;
     queueMicrotask(() => {
       this.#dispatchScheduled = false;
-      if (!this.#closed) this.#dispatch();
+      if (!this.#closed) dispatch(this, Date.now());
     });
   }
 
@@ -172,6 +172,7 @@ export class GatewayHub {
   /** Ends every stream and rejects pending waits; nothing is dispatched afterwards. */
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#retryTimer);
     for (const entry of this.#neurons.values()) entry.channel.end('gateway-closed');
     this.events.close();
   }
@@ -227,97 +228,24 @@ export class GatewayHub {
     return frame.type === 'lease' ? { ...frame, expiresAt: iso(lease.expiresAt) } : frame;
   }
 
-  #dispatch(): void {
-    const now = Date.now();
-    for (const [type, queue] of this.book.queues()) {
-      // Leasing removes the task from the queue, so the index moves only past a task no
-      // neuron can take now (another scope), which must not hold up the ones behind it.
-      // Once a task finds no neuron, none will take a later one of the same `onBehalfOf` in
-      // this pass (leasing only fills slots): skipping them keeps a long queue linear.
-      const full = new Set<string | undefined>();
-      // And once no neuron has a free slot of the type at all, nothing more of it can go.
-      for (let i = 0; i < queue.length && this.#hasFreeSlot(type); ) {
-        const task = queue[i]!;
-        const entry = full.has(task.onBehalfOf) ? undefined : this.#pick(task);
-        if (entry) {
-          this.#lease(task, entry, now);
-        } else {
-          full.add(task.onBehalfOf);
-          i += 1;
-        }
-      }
-    }
-  }
-
-  /** Whether any dispatchable neuron serving `type` has a slot free, whatever its scope. */
-  #hasFreeSlot(type: string): boolean {
-    for (const entry of this.#neurons.values()) {
-      const cap = entry.capabilities.get(type);
-      if (
-        entry.dispatchable &&
-        cap &&
-        !cap.revoked &&
-        this.book.held(entry.neuronId, type) < cap.concurrency
-      ) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The least loaded dispatchable neuron serving the task's type and scope with a free slot. */
-  #pick(task: TaskRecord): NeuronEntry | undefined {
-    let best: NeuronEntry | undefined;
-    let bestHeld = Number.POSITIVE_INFINITY;
-    for (const entry of this.#neurons.values()) {
-      const cap = entry.capabilities.get(task.capabilityType);
-      if (!entry.dispatchable || !cap || cap.revoked || !serves(cap.scope, task)) continue;
-      const held = this.book.held(entry.neuronId, cap.type);
-      if (held < cap.concurrency && held < bestHeld) {
-        best = entry;
-        bestHeld = held;
-      }
-    }
-    return best;
-  }
-
-  #lease(task: TaskRecord, entry: NeuronEntry, now: number): void {
-    const cap = entry.capabilities.get(task.capabilityType)!;
-    const ttlMs = task.leaseTtlMs ?? cap.leaseTtlMs ?? this.options.leaseTtlMs;
-    const lease = this.book.lease(task, entry.neuronId, ttlMs, now);
-    const frame: LeaseFrame = {
-      type: 'lease',
-      leaseId: lease.leaseId,
-      capabilityType: task.capabilityType,
-      task: {
-        taskId: task.taskId,
-        ...(task.workflowId !== undefined && { workflowId: task.workflowId }),
-        input: task.input,
-        ...(task.onBehalfOf !== undefined && { onBehalfOf: task.onBehalfOf }),
-        attempt: lease.attempt,
-      },
-      ...(cap.inputSchema !== undefined && { inputSchema: cap.inputSchema }),
-      ...(cap.outputSchema !== undefined && { outputSchema: cap.outputSchema }),
-      expiresAt: iso(lease.expiresAt),
-    };
-    this.send(entry, frame);
-    const { neuronId, leaseId, taskId, attempt } = lease;
-    this.events.emit('lease', { neuronId, leaseId, taskId, attempt });
+  /** Arms the retry timer for `at` unless it already wakes earlier. */
+  #wakeForRetry(at: number): void {
+    if (this.#closed || at >= this.#retryTimerAt) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimerAt = at;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#retryTimerAt = Number.POSITIVE_INFINITY;
+      const next = this.book.releaseDue(Date.now());
+      if (next !== undefined) this.#wakeForRetry(next);
+    }, at - Date.now());
   }
 
   #taskChanged(task: TaskRecord): void {
+    if (task.retryAt !== undefined) this.#wakeForRetry(task.retryAt);
     this.events.emit('task', snapshotTask(task));
     if (isSettled(task)) this.events.emit('task:settled', snapshotTask(task));
     // A new or returned task, or a freed slot: either may let something go out.
     this.scheduleDispatch();
   }
-}
-
-/** A task bound to a user goes to that user's neurons or to `'any'`; an unbound one to `'any'`. */
-export function serves(scope: Scope, task: Pick<TaskRecord, 'onBehalfOf'>): boolean {
-  return scope === 'any' || scope.onBehalfOf === task.onBehalfOf;
-}
-
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }

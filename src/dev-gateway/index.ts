@@ -10,8 +10,8 @@ export type {
   MintTokenOptions,
   TokenIdentity,
 } from './identity/types.js';
-export type { DevGatewayOptions, Refusal } from './options.js';
-export { SETTLED_STATES } from './tasks.js';
+export type { DevGatewayOptions, Refusal, RetryBackoff } from './options.js';
+export { SETTLED_STATES } from './task-records.js';
 export type {
   DevGatewayEventName,
   DevGatewayEvents,

@@ -24,6 +24,10 @@ export function neuronInfos(entries: Iterable<NeuronEntry>, book: TaskBook): Neu
         concurrency: cap.concurrency,
         held: book.held(entry.neuronId, cap.type),
         revoked: cap.revoked,
+        ...(cap.description !== undefined && { description: cap.description }),
+        ...(cap.inputSchema !== undefined && { inputSchema: cap.inputSchema }),
+        ...(cap.outputSchema !== undefined && { outputSchema: cap.outputSchema }),
+        ...(cap.leaseTtlMs !== undefined && { leaseTtlMs: cap.leaseTtlMs }),
       })),
       ...(entry.identity && { identity: publicIdentity(entry.identity) }),
     });

@@ -52,6 +52,16 @@ export interface DevGatewayOptions {
    */
   maxAttempts?: number;
   /**
+   * How long a task waits after a retryable nack before it goes back in the queue: `initialMs`
+   * after the first failed attempt, times `multiplier` after each next one, at most `maxMs` — as
+   * a production gateway spaces retries, so a flaky upstream is not hammered three times in a
+   * second. `false` (or `initialMs: 0`) requeues at once. Nacks coded `SHUTDOWN`,
+   * `UNKNOWN_CAPABILITY` or `CAPABILITY_REVOKED` (the neuron, not the task, is the problem) and
+   * lost leases are requeued at once.
+   * @default { initialMs: 1000, multiplier: 2, maxMs: 30000 }
+   */
+  retryBackoff?: RetryBackoff | false;
+  /**
    * How long a neuron's session and leases outlive its stream. A re-open within it keeps
    * them (and replays, with `Last-Event-ID`); past it the session is dropped and its leases
    * are reclaimed.
@@ -120,6 +130,16 @@ export interface DevGatewayOptions {
   stateDir?: string;
 }
 
+/** The spacing of retries after a retryable nack; see {@link DevGatewayOptions.retryBackoff}. */
+export interface RetryBackoff {
+  /** @default 1000 */
+  initialMs?: number;
+  /** @default 2 */
+  multiplier?: number;
+  /** @default 30000 */
+  maxMs?: number;
+}
+
 /** Options with every default applied, resolved once by {@link resolveOptions}. */
 export interface ResolvedOptions
   extends Required<
@@ -132,8 +152,10 @@ export interface ResolvedOptions
       | 'registerPolicy'
       | 'identity'
       | 'stateDir'
+      | 'retryBackoff'
     >
   > {
+  retryBackoff: Required<RetryBackoff>;
   identity: ResolvedIdentityOptions | undefined;
   stateDir: string | undefined;
   acceptToken: ((token: string) => boolean) | undefined;
@@ -162,6 +184,7 @@ export function resolveOptions(options: DevGatewayOptions = {}): ResolvedOptions
     pingIntervalMs: options.pingIntervalMs ?? 15_000,
     leaseTtlMs: options.leaseTtlMs ?? 30_000,
     maxAttempts: options.maxAttempts ?? 3,
+    retryBackoff: resolveBackoff(options.retryBackoff),
     resumeWindowMs: options.resumeWindowMs ?? 5_000,
     replayBufferSize: options.replayBufferSize ?? 256,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
@@ -205,6 +228,27 @@ export function resolveOptions(options: DevGatewayOptions = {}): ResolvedOptions
     throw invalid('token must be a non-empty string (omit it to turn authentication off)');
   }
   return resolved;
+}
+
+function resolveBackoff(backoff: RetryBackoff | false | undefined): Required<RetryBackoff> {
+  if (backoff === false) return { initialMs: 0, multiplier: 1, maxMs: 0 };
+  if (backoff !== undefined && (typeof backoff !== 'object' || backoff === null)) {
+    throw invalid('retryBackoff must be an object { initialMs, multiplier, maxMs } or false');
+  }
+  const resolved = { initialMs: 1_000, multiplier: 2, maxMs: 30_000, ...backoff };
+  for (const [name, value] of Object.entries(resolved)) {
+    const min = name === 'multiplier' ? 1 : 0;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+      throw invalid(`retryBackoff.${name} must be a number >= ${min}, got ${String(value)}`);
+    }
+  }
+  return resolved;
+}
+
+/** The wait before the next delivery of a task whose `attempts`-th delivery was nacked retryable. */
+export function retryDelayMs(backoff: Required<RetryBackoff>, attempts: number): number {
+  const delay = backoff.initialMs * backoff.multiplier ** Math.max(0, attempts - 1);
+  return Math.min(backoff.maxMs, Math.round(delay));
 }
 
 function invalid(message: string): ConfigError {

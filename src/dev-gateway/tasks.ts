@@ -1,30 +1,31 @@
 import { ConfigError } from '../errors.js';
-import type { AckFrame, NackFrame, ProgressFrame } from '../protocol/frames.js';
-import type {
-  LeaseRecord,
-  ProgressRecord,
-  TaskOutcome,
-  TaskRecord,
-  TaskSpec,
-  TaskState,
+import { type AckFrame, NackCode, type NackFrame, type ProgressFrame } from '../protocol/frames.js';
+import {
+  type LeaseRecord,
+  PROGRESS_KEPT,
+  type ProgressRecord,
+  type TaskOutcome,
+  type TaskRecord,
+  type TaskSpec,
+  type TaskState,
 } from './types.js';
 
-/** The states a task ends in. */
-export const SETTLED_STATES: readonly TaskState[] = ['acked', 'failed', 'cancelled'];
-
-export function isSettled(task: TaskRecord): boolean {
-  return SETTLED_STATES.includes(task.state);
+export interface TaskBookOptions {
+  /** A task's `maxAttempts` when its spec has none. */
+  maxAttempts: number;
+  /** Called after every change of a task. */
+  onChange: (task: TaskRecord) => void;
+  leaseIdPrefix: string;
+  /** The wait before redelivering a task whose `attempts`-th delivery was nacked retryable. */
+  retryDelayMs: (attempts: number) => number;
 }
 
-/** A deep-enough copy for callers: they may keep it while the task moves on. */
-export function snapshotTask(task: TaskRecord): TaskRecord {
-  return {
-    ...task,
-    progress: { ...task.progress },
-    history: task.history.map((lease) => ({ ...lease })),
-    ...(task.cancelRequested && { cancelRequested: { ...task.cancelRequested } }),
-  };
-}
+/** Nack codes that blame the neuron, not the task: another neuron may take it at once. */
+const REQUEUE_AT_ONCE: ReadonlySet<string | undefined> = new Set([
+  NackCode.SHUTDOWN,
+  NackCode.UNKNOWN_CAPABILITY,
+  NackCode.CAPABILITY_REVOKED,
+]);
 
 /**
  * Tasks, their per-capability FIFO of pending ones, and their leases. Pure bookkeeping: no
@@ -39,28 +40,23 @@ export class TaskBook {
   readonly #active = new Map<string, LeaseRecord>();
   /** Active leases per neuron and type (`held()` is asked on every dispatch, and must be O(1)). */
   readonly #heldCounts = new Map<string, number>();
-  readonly #defaultMaxAttempts: number;
-  readonly #onChange: (task: TaskRecord) => void;
-  readonly #leaseIdPrefix: string;
+  /** Pending tasks waiting out a retry backoff (`retryAt`), not in a queue yet. */
+  readonly #parked = new Set<TaskRecord>();
+  readonly #options: TaskBookOptions;
   #taskSeq = 0;
   #leaseSeq = 0;
 
-  constructor(
-    defaultMaxAttempts: number,
-    onChange: (task: TaskRecord) => void,
-    leaseIdPrefix = 'l-',
-  ) {
-    this.#defaultMaxAttempts = defaultMaxAttempts;
-    this.#onChange = onChange;
-    this.#leaseIdPrefix = leaseIdPrefix;
+  constructor(options: TaskBookOptions) {
+    this.#options = options;
   }
 
-  submit(spec: TaskSpec, now: number): TaskRecord {
+  /** `retryOf`: the task this one re-runs. */
+  submit(spec: TaskSpec, now: number, retryOf?: string): TaskRecord {
     const taskId = spec.taskId ?? this.#nextTaskId();
     if (this.#tasks.has(taskId)) {
       throw new ConfigError('NEURON_ERR_INVALID_STATE', `dev gateway: task ${taskId} exists`);
     }
-    const maxAttempts = spec.maxAttempts ?? this.#defaultMaxAttempts;
+    const maxAttempts = spec.maxAttempts ?? this.#options.maxAttempts;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
       throw new ConfigError('NEURON_ERR_INVALID_OPTIONS', 'dev gateway: maxAttempts must be >= 1');
     }
@@ -77,6 +73,7 @@ export class TaskBook {
       progress: { count: 0 },
       history: [],
       submittedAt: now,
+      ...(retryOf !== undefined && { retryOf }),
     };
     this.#tasks.set(taskId, task);
     this.#enqueue(task);
@@ -101,7 +98,7 @@ export class TaskBook {
     this.#leaseSeq += 1;
     task.attempts += 1;
     const lease: LeaseRecord = {
-      leaseId: `${this.#leaseIdPrefix}${this.#leaseSeq}`,
+      leaseId: `${this.#options.leaseIdPrefix}${this.#leaseSeq}`,
       taskId: task.taskId,
       neuronId,
       capabilityType: task.capabilityType,
@@ -109,6 +106,7 @@ export class TaskBook {
       ttlMs,
       leasedAt: now,
       expiresAt: now + ttlMs,
+      progress: [],
     };
     this.#leases.set(lease.leaseId, lease);
     this.#active.set(lease.leaseId, lease);
@@ -117,7 +115,7 @@ export class TaskBook {
     task.state = 'leased';
     task.leaseId = lease.leaseId;
     task.neuronId = neuronId;
-    this.#onChange(task);
+    this.#options.onChange(task);
     return lease;
   }
 
@@ -142,7 +140,7 @@ export class TaskBook {
 
   renew(lease: LeaseRecord, now: number): void {
     lease.expiresAt = now + lease.ttlMs;
-    this.#onChange(this.#taskOf(lease));
+    this.#options.onChange(this.#taskOf(lease));
   }
 
   ack(lease: LeaseRecord, frame: AckFrame, now: number): TaskRecord {
@@ -157,8 +155,8 @@ export class TaskBook {
   }
 
   /**
-   * `retryable` goes back to pending while attempts remain; once a cancel was requested any
-   * nack settles the task `cancelled` (the cancel wins over a retry).
+   * `retryable` goes back to pending while attempts remain, after the retry delay; once a cancel
+   * was requested any nack settles the task `cancelled` (the cancel wins over a retry).
    */
   nack(lease: LeaseRecord, frame: NackFrame, now: number): TaskRecord {
     const outcome: TaskOutcome = {
@@ -172,7 +170,9 @@ export class TaskBook {
     if (task.cancelRequested || frame.kind === 'cancelled') {
       this.#settle(task, 'cancelled', outcome, now);
     } else if (frame.kind === 'retryable' && task.attempts < task.maxAttempts) {
-      this.#enqueue(task);
+      const delay = REQUEUE_AT_ONCE.has(frame.code) ? 0 : this.#options.retryDelayMs(task.attempts);
+      if (delay > 0) this.#park(task, now + delay);
+      else this.#enqueue(task);
     } else {
       this.#settle(task, 'failed', outcome, now);
     }
@@ -204,7 +204,12 @@ export class TaskBook {
       at: now,
     };
     task.progress = { count: task.progress.count + 1, last: update };
-    this.#onChange(task);
+    lease.progress.push(update);
+    if (lease.progress.length > PROGRESS_KEPT) {
+      lease.progress.shift();
+      lease.progressDropped = (lease.progressDropped ?? 0) + 1;
+    }
+    this.#options.onChange(task);
     return update;
   }
 
@@ -219,8 +224,25 @@ export class TaskBook {
     }
     if (task.state !== 'leased') return undefined;
     task.cancelRequested = { ...(reason && { reason }), at: now };
-    this.#onChange(task);
+    this.#options.onChange(task);
     return this.#leases.get(task.leaseId!);
+  }
+
+  /** Queues the parked tasks whose `retryAt` has come; returns the next `retryAt` still ahead. */
+  releaseDue(now: number): number | undefined {
+    let next: number | undefined;
+    for (const task of [...this.#parked]) {
+      if (task.retryAt! <= now) this.#enqueue(task);
+      else next = Math.min(next ?? task.retryAt!, task.retryAt!);
+    }
+    return next;
+  }
+
+  #park(task: TaskRecord, retryAt: number): void {
+    task.state = 'pending';
+    task.retryAt = retryAt;
+    this.#parked.add(task);
+    this.#options.onChange(task);
   }
 
   #end(lease: LeaseRecord, end: LeaseRecord['end'], now: number, outcome?: TaskOutcome) {
@@ -241,18 +263,24 @@ export class TaskBook {
   #settle(task: TaskRecord, state: TaskState, outcome: TaskOutcome, now: number): void {
     // Only a pending task is queued: scanning a long queue for every settled lease is O(n).
     if (task.state === 'pending') this.#dequeue(task);
+    this.#unpark(task);
     task.state = state;
     task.outcome = outcome;
     task.settledAt = now;
-    this.#onChange(task);
+    this.#options.onChange(task);
+  }
+
+  #unpark(task: TaskRecord): void {
+    if (this.#parked.delete(task)) delete task.retryAt;
   }
 
   #enqueue(task: TaskRecord): void {
+    this.#unpark(task);
     task.state = 'pending';
     const queue = this.#queues.get(task.capabilityType);
     if (queue) queue.push(task);
     else this.#queues.set(task.capabilityType, [task]);
-    this.#onChange(task);
+    this.#options.onChange(task);
   }
 
   #dequeue(task: TaskRecord): void {

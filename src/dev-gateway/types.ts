@@ -1,6 +1,7 @@
 import type {
   EffectiveCapability,
   InboundFrame,
+  JsonSchema,
   NackKind,
   PostPath,
   ProgressUpdate,
@@ -58,7 +59,14 @@ export interface LeaseRecord {
   end?: LeaseEnd;
   /** The ack or nack that ended it. */
   outcome?: TaskOutcome;
+  /** Its progress updates, oldest first; only the last {@link PROGRESS_KEPT} are kept. */
+  progress: ProgressRecord[];
+  /** Updates left out of `progress` (the oldest ones) to bound memory. */
+  progressDropped?: number;
 }
+
+/** How many progress updates a lease keeps (a chatty handler could send thousands). */
+export const PROGRESS_KEPT = 100;
 
 /** How a task settled. */
 export type TaskOutcome =
@@ -97,6 +105,13 @@ export interface TaskRecord {
   progress: { count: number; last?: ProgressRecord };
   /** Set by `cancelTask` on a leased task; the task settles when the neuron answers. */
   cancelRequested?: { reason?: string; at: number };
+  /**
+   * While `pending` after a retryable nack: when it goes back in the queue (the gateway's
+   * `retryBackoff`). Unset while it waits in the queue.
+   */
+  retryAt?: number;
+  /** The task this one re-runs (`POST /__dev__/tasks/:taskId/retry`). */
+  retryOf?: string;
   /** Every lease, oldest first. */
   history: LeaseRecord[];
   submittedAt: number;
@@ -112,6 +127,11 @@ export interface NeuronCapabilityInfo {
   held: number;
   /** Revoked (or refused by the neuron): no dispatch until it registers with it again. */
   revoked: boolean;
+  /** As advertised (protocol 1.1.0), when it was. */
+  description?: string;
+  inputSchema?: JsonSchema;
+  outputSchema?: JsonSchema;
+  leaseTtlMs?: number;
 }
 
 /** A neuron with an open stream or a live session. */

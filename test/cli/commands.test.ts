@@ -123,11 +123,54 @@ describe('neuron inject', () => {
     );
   });
 
-  it('prints the settled record alone with --wait --json', async () => {
-    const result = await neuronCli('inject', 'examples/echo', '--input', '7', '--wait', '--json');
-    expect(result.code).toBe(0);
-    const record = JSON.parse(result.stdout) as TaskRecord;
-    expect(record).toMatchObject({ state: 'acked', outcome: { output: { echoed: 7 } } });
+  it('prints { task, servedBy } with --json, with --wait the task as it settled', async () => {
+    const waited = await neuronCli('inject', 'examples/echo', '--input', '7', '--wait', '--json');
+    expect(waited.code).toBe(0);
+    const settled = JSON.parse(waited.stdout) as { task: TaskRecord; servedBy: number };
+    expect(Object.keys(settled).sort()).toEqual(['servedBy', 'task']);
+    expect(settled).toMatchObject({
+      task: { state: 'acked', outcome: { output: { echoed: 7 } } },
+      servedBy: 1,
+    });
+    const submitted = await neuronCli('inject', 'examples/echo', '--input', '8', '--json');
+    expect(submitted.code).toBe(0);
+    const pending = JSON.parse(submitted.stdout) as { task: TaskRecord; servedBy: number };
+    expect(Object.keys(pending).sort()).toEqual(['servedBy', 'task']);
+    expect(pending).toMatchObject({ task: { input: 8 }, servedBy: 1 });
+  });
+
+  it.each([['--input'], ['--input-file']])('reads the input from stdin with %s -', async (flag) => {
+    const result = await cli(['inject', 'examples/echo', flag, '-', '--wait', '--json'], {
+      env: { BIGBRAIN_GATEWAY_URL: dev.url },
+      stdin: '{"from":"stdin"}\n',
+    });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).task.outcome.output).toEqual({ echoed: { from: 'stdin' } });
+  });
+
+  it('says what stdin held when it was not JSON, or nothing', async () => {
+    const run = (stdin: string) =>
+      cli(['inject', 'examples/echo', '--input', '-'], {
+        env: { BIGBRAIN_GATEWAY_URL: dev.url },
+        stdin,
+      });
+    expectOneLineError(
+      await run('{oops'),
+      2,
+      /^error: --input - \(stdin\) is not valid JSON \([^)]*\); pipe valid JSON in\n$/,
+    );
+    expectOneLineError(
+      await run(''),
+      2,
+      'error: --input -: stdin was empty; pipe the JSON input in',
+    );
+  });
+
+  it('says in its help that --timeout implies --wait', async () => {
+    const { stdout } = await cli(['inject', '--help']);
+    expect(stdout.replace(/\s+/g, ' ')).toContain(
+      '--timeout <ms> implies --wait: stop waiting after this long (exit 8); the task keeps going',
+    );
   });
 
   it('reads --input-file and passes --on-behalf-of', async () => {
@@ -240,6 +283,35 @@ describe('neuron inject', () => {
     ['acme/echo!', 'capability type \'acme/echo!\' contains "!"'],
   ])('refuses the malformed capability type %s with exit 2', async (type, message) => {
     expectOneLineError(await neuronCli('inject', type), 2, message);
+  });
+});
+
+describe('error messages', () => {
+  /** `.;`, `;.`, `,,`, `. (`… but not a range's `0..65535`. */
+  const DOUBLED = /(?<!\d)\.\.(?!\d)|[,;:!?]\s*[.,;:!?]|\.\s*[,;:!?(]/;
+
+  it('never double their punctuation', async () => {
+    const runs = [
+      ['dev', '--port', '70000'],
+      ['dev', '--retry-delay', '-1'],
+      ['inject', 'a/b', '--timeout', '-5'],
+      ['inject', 'a/b', '--input', '{bad'],
+      ['inject', 'echo'],
+      ['inject', 'a/b', '--input', '1', '--input-file', 'x'],
+      ['inject', 'a/b', '--wiat'],
+      ['tasks', 't-404'],
+      ['cancel', 't-404'],
+      ['revoke', 'examples/none'],
+      ['disconnect', 'ghost'],
+      ['approve', 'ABCD-EFGH'],
+      ['demo', '--inspect', 'x'],
+    ];
+    for (const argv of runs) {
+      const { code, stderr } = await neuronCli(...argv);
+      expect(code, argv.join(' ')).not.toBe(0);
+      expect(stderr, argv.join(' ')).toMatch(/^error: [^\n]+\n$/);
+      expect(stderr, argv.join(' ')).not.toMatch(DOUBLED);
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, createNeuron, killChildren, startDev, startNeuron } from './helpers.js';
+import { cli, cliLive, createNeuron, killChildren, startDev, startNeuron } from './helpers.js';
 
 afterEach(killChildren);
 
@@ -138,5 +138,58 @@ describe('neuron dev (in-process)', () => {
     });
     expect(code).toBe(0);
     expect(stderr).toMatch(/^warning: listening on 0\.0\.0\.0: .* \(no TLS\)\n$/);
+  });
+});
+
+describe('neuron dev --inspect', () => {
+  it('points at the dashboard for the live actors, and keeps the Stately page for those online', async () => {
+    const dev = cliLive(['dev', '--port', '0', '--inspect', '0', '--token', 't']);
+    await expect.poll(() => dev.stdout()).toMatch(/Ctrl-C to stop/);
+    await expect.poll(() => dev.stdout()).toMatch(/new Neuron/);
+    const out = dev.stdout();
+    const [, gateway, relay] =
+      /^Dashboard: (http:\/\/127\.0\.0\.1:\d+)\/\?inspect=(ws:\/\/127\.0\.0\.1:\d+)$/m.exec(out)!;
+    expect(out).toContain(`  live actors, offline too: ${gateway}/?inspect=${relay}\n`);
+    const page = relay!.replace('ws:', 'http:');
+    expect(out).toContain(
+      `  open ${page} in a browser for the Stately inspector UI (from stately.ai: online only)\n`,
+    );
+    // The relay's page says where to look when stately.ai cannot load.
+    const html = await (await fetch(page)).text();
+    expect(html).toContain('src="https://stately.ai/inspect"');
+    expect(html).toContain(`<a href="${gateway}/?inspect=${relay}">neuron dev dashboard</a>`);
+    expect((await dev.stop()).code).toBe(0);
+  });
+});
+
+describe('neuron dev --retry-delay', () => {
+  it('spaces the deliveries of a task nacked retryable, and logs the wait', async () => {
+    const dev = cliLive(['dev', '--port', '0', '--token', 't', '--retry-delay', '150']);
+    await expect.poll(() => dev.stdout()).toMatch(/Ctrl-C to stop/);
+    const url = /^BIGBRAIN_GATEWAY_URL=(\S+)$/m.exec(dev.stdout())![1]!;
+    const neuron = createNeuron(url, 't', 'flaky-neuron');
+    const leasedAt: number[] = [];
+    neuron.handle({ type: 'examples/flaky', scope: 'any', concurrency: 1 }, () => {
+      leasedAt.push(Date.now());
+      throw new Error('upstream unavailable');
+    });
+    await neuron.start();
+    try {
+      const result = await cli(['inject', 'examples/flaky', '--wait', '--gateway', url]);
+      expect(result.code).toBe(6);
+      expect(result.stdout).toMatch(
+        /^retrying +t-1 after attempt 1: retryable nack: upstream unavailable; next attempt in \d+ ms$/m,
+      );
+    } finally {
+      await neuron.stop({ drain: false });
+    }
+    expect(leasedAt).toHaveLength(3);
+    // 150 ms, then 300 ms (doubled), less the few ms the nack took to reach the gateway.
+    expect(leasedAt[1]! - leasedAt[0]!).toBeGreaterThanOrEqual(140);
+    expect(leasedAt[2]! - leasedAt[1]!).toBeGreaterThanOrEqual(290);
+    const { stdout } = await dev.stop();
+    expect(stdout).toMatch(
+      /WARN {2}requeued task=t-1 attempts=1 reason="upstream unavailable" retry="in \d+ms"$/m,
+    );
   });
 });

@@ -40,6 +40,9 @@ export interface CliOptions {
   /** Handed out by `io.watchSignals`; abort it to play Ctrl-C. */
   signal?: AbortSignal;
   isTTY?: boolean;
+  /** What `--input -` reads; without it the run has no stdin. */
+  stdin?: string;
+  columns?: number;
 }
 
 /** Runs `neuron <argv>` in-process. */
@@ -57,8 +60,39 @@ export async function cli(argv: string[], options: CliOptions = {}): Promise<Cli
     env: { HOME: testHome(), ...options.env },
     isTTY: options.isTTY ?? false,
     watchSignals: () => signal,
+    ...(options.stdin !== undefined && { stdin: async () => options.stdin! }),
+    ...(options.columns !== undefined && { columns: () => options.columns }),
   });
   return { code, stdout, stderr };
+}
+
+/**
+ * `neuron <argv>` in-process, its output readable while it runs: for the commands that keep
+ * going (`tasks --watch`). `stop()` plays Ctrl-C and resolves with the result.
+ */
+export function cliLive(argv: string[], options: Omit<CliOptions, 'signal'> = {}) {
+  const stop = new AbortController();
+  let stdout = '';
+  let stderr = '';
+  const done = run(argv, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    env: { HOME: testHome(), ...options.env },
+    isTTY: options.isTTY ?? false,
+    watchSignals: () => stop.signal,
+    ...(options.columns !== undefined && { columns: () => options.columns }),
+  });
+  return {
+    stdout: () => stdout,
+    stop: async (): Promise<CliResult> => {
+      stop.abort();
+      return { code: await done, stdout, stderr };
+    },
+  };
 }
 
 const children = new Set<ChildProcess>();

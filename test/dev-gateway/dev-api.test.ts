@@ -114,11 +114,17 @@ async function neuron(neuronId: string, capabilities = [echo]): Promise<SseStrea
 }
 
 describe('GET /__dev__/health', () => {
-  it('answers ok with the SDK version and the gateway URL, without a token', async () => {
+  it('answers ok with the SDK version, the gateway URL and its start time, without a token', async () => {
     await start();
     const answer = await api('GET', '/health');
     expect(answer.status).toBe(200);
-    expect(answer.json).toEqual({ ok: true, version: '0.1.0', url: gw.url });
+    expect(answer.json).toEqual({
+      ok: true,
+      version: '0.1.0',
+      url: gw.url,
+      startedAt: gw.startedAt,
+    });
+    expect(Math.abs(gw.startedAt - Date.now())).toBeLessThan(10_000);
   });
 
   it('leaves the protocol routes behind the token', async () => {

@@ -218,7 +218,7 @@ describe('lease outcomes', () => {
   });
 
   it('requeues a retryable nack until maxAttempts, then fails the task with the last nack', async () => {
-    await start();
+    await start({ retryBackoff: { initialMs: 10 } });
     const { stream } = await neuron('n1');
     const task = gw.submitTask({ capabilityType: 'examples/echo', input: 1, maxAttempts: 2 });
     await nack('n1', await nextLease(stream), 'retryable');

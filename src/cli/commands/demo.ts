@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { inspectorHelp, inspectPort, startInspector } from '../inspect-option.js';
-import { out } from '../io.js';
+import { out, stdoutOf, useColour } from '../io.js';
 
 export interface DemoCommandOptions {
   plain?: boolean;
@@ -16,22 +16,26 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
     .option('--plain', 'plain log lines, even on a terminal')
     .option(
       '--inspect [port]',
-      "send the neuron's actors to a Stately inspector relay on 127.0.0.1 (default: a free port), kept up until Ctrl-C",
+      "send the neuron's actors to an inspector relay on 127.0.0.1 (default: a free port); the run's gateway and dashboard stay up until Ctrl-C",
       inspectPort,
     )
     .action(async (options: DemoCommandOptions) => {
       // Loaded on use: the other commands do not pay for the demo's modules.
       const { runDemo } = await import('../demo/index.js');
       const plain = options.plain === true;
-      if (options.inspect === undefined) return ctx.done(await runDemo({ plain }));
+      const { io } = ctx;
+      const out = stdoutOf(io);
+      if (options.inspect === undefined) {
+        return ctx.done(await runDemo({ plain, out, colour: useColour(io) }));
+      }
       const port = options.inspect === true ? 0 : Number(options.inspect);
       ctx.done(await inspectDemo(ctx, port, plain));
     });
 }
 
 /**
- * The demo with its neuron's actors sent to a local relay, which stays up (replaying what it got
- * to a page opened late) until Ctrl-C.
+ * The demo with its neuron's actors sent to a local relay; the relay and the demo's gateway stay
+ * up (the relay replaying what it got to a page opened late) until Ctrl-C.
  */
 async function inspectDemo(ctx: CommandContext, port: number, plain: boolean): Promise<number> {
   const [{ runDemo }, { createWebSocketInspector }] = await Promise.all([
@@ -44,22 +48,22 @@ async function inspectDemo(ctx: CommandContext, port: number, plain: boolean): P
   try {
     for (const line of inspectorHelp(server)) out(io, line);
     out(io, '');
-    const write = (text: string): boolean => {
-      io.stdout(text);
-      return true;
-    };
     const code = await runDemo({
       plain,
       inspect: inspector.inspect,
-      out: { write, isTTY: io.isTTY === true },
+      inspectUrl: server.wsUrl,
+      out: stdoutOf(io),
+      colour: useColour(io),
+      // The gateway stays up with its dashboard, whose page the relay replays the run to.
+      holdOpen: async (dashboard) => {
+        // The inspector hands events over on a later tick: let the last ones go.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const signal = io.watchSignals?.();
+        if (!signal || signal.aborted) return;
+        out(io, `\nthe dashboard keeps the run's actors at ${dashboard} · Ctrl-C to stop`);
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      },
     });
-    // The inspector hands events over on a later tick: let the last ones go before closing.
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    const signal = io.watchSignals?.();
-    if (signal && !signal.aborted) {
-      out(io, `\nthe inspector keeps its events at ${server.pageUrl} · Ctrl-C to stop`);
-      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-    }
     return code;
   } finally {
     inspector.stop();

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { defaultStateDir, StateDir } from '../../dev-gateway/identity/state.js';
 import { createDevGateway, type DevGateway } from '../../dev-gateway/index.js';
+import type { RetryBackoff } from '../../dev-gateway/options.js';
 import { ConfigError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { logGatewayEvents } from '../dev-log.js';
@@ -33,6 +34,8 @@ export interface DevOptions {
   stateDir?: string;
   ephemeral?: boolean;
   orgId?: string;
+  retryDelay: number;
+  retryMaxDelay: number;
 }
 
 export function registerDev(program: Command, ctx: CommandContext): void {
@@ -63,8 +66,20 @@ export function registerDev(program: Command, ctx: CommandContext): void {
       'the org_id of neurons enrolled from now on (lets them serve org/<id>/*)',
     )
     .option(
+      '--retry-delay <ms>',
+      'wait before redelivering a task nacked retryable, doubled per attempt; 0 redelivers at once',
+      integer('--retry-delay', 0),
+      1_000,
+    )
+    .option(
+      '--retry-max-delay <ms>',
+      'the longest wait between two deliveries of a task',
+      integer('--retry-max-delay', 0),
+      30_000,
+    )
+    .option(
       '--inspect [port]',
-      `also run a Stately inspector relay on 127.0.0.1 (default port ${DEV_INSPECT_PORT}; 0 picks a free one)`,
+      `also run an inspector relay on 127.0.0.1 for the dashboard's live actors (default port ${DEV_INSPECT_PORT}; 0 picks a free one)`,
       inspectPort,
     )
     .addHelpText(
@@ -75,9 +90,13 @@ connection, registration, lease, progress update and outcome. Ctrl-C stops it.
 It is also an identity provider at <url>/moku: \`neuron enroll --moku-url <url>/moku\` enrolls a
 neuron, \`neuron approve <user-code>\` (or the dashboard's /device page) lets it in. Enrolled
 neurons and the dev token survive a restart unless --ephemeral.
-Open the gateway's URL in a browser for a live dashboard of neurons, tasks and leases.
-With --inspect, neurons that send their actors to the relay (${INSPECT_URL_VAR}) show in the
-Stately inspector and report their own lease states to the dashboard.
+Open the gateway's URL in a browser for the dashboard: neurons, tasks (each one's attempts,
+progress and outcome), the lease machine, and buttons to submit, cancel, retry, revoke, disconnect.
+A task nacked retryable is redelivered after --retry-delay, doubled per attempt up to
+--retry-max-delay. Restarting it under connected neurons is safe: lease ids never repeat.
+With --inspect, neurons that send their actors to the relay (${INSPECT_URL_VAR}) show their live
+actors and their own lease states on the dashboard (no internet needed), and in the Stately
+inspector for those online.
 The /__dev__/… API it serves (used by inject, tasks, cancel…) has no authentication.`,
     )
     .action(async (options: DevOptions) => ctx.done(await dev(options, ctx.io)));
@@ -111,12 +130,13 @@ export async function dev(options: DevOptions, io: CliIo): Promise<number> {
     ? undefined
     : (options.stateDir ?? defaultStateDir(io.env.HOME || undefined));
   const token = options.auth ? (options.token ?? (await devToken(stateDir))) : undefined;
-  const gw = await start({ host, port, token, stateDir, orgId: options.orgId });
+  const retryBackoff = { initialMs: options.retryDelay, maxMs: options.retryMaxDelay };
+  const gw = await start({ host, port, token, stateDir, orgId: options.orgId, retryBackoff });
   const identity = gw.identity!;
   let inspector: InspectorServer | undefined;
   if (options.inspect !== undefined) {
     const inspectAt = options.inspect === true ? DEV_INSPECT_PORT : Number(options.inspect);
-    inspector = await startInspector(inspectAt).catch(async (err: unknown) => {
+    inspector = await startInspector(inspectAt, gw.url).catch(async (err: unknown) => {
       await gw.close();
       throw err;
     });
@@ -176,13 +196,19 @@ interface StartOptions {
   token: string | undefined;
   stateDir: string | undefined;
   orgId: string | undefined;
+  retryBackoff: RetryBackoff;
 }
 
-async function start({ host, port, token, stateDir, orgId }: StartOptions): Promise<DevGateway> {
+async function start(options: StartOptions): Promise<DevGateway> {
+  const { host, port, token, stateDir, orgId, retryBackoff } = options;
   try {
     return await createDevGateway({
       host,
       port,
+      retryBackoff,
+      // A neuron that outlives this gateway ignores lease ids it has settled: a restarted
+      // gateway numbering from l-1 again would see its first leases dropped until they expire.
+      leaseIdPrefix: `l-${Date.now().toString(36)}-`,
       ...(token === undefined ? { acceptToken: () => true } : { token }),
       identity: orgId === undefined ? true : { orgId },
       ...(stateDir !== undefined && { stateDir }),
@@ -234,7 +260,7 @@ function banner(
   out(io, `Dev API (no auth): ${url}/__dev__/  ·  Ctrl-C to stop`);
   out(io, '');
   if (!inspector) return;
-  for (const line of inspectorHelp(inspector)) out(io, line);
+  for (const line of inspectorHelp(inspector, dashboard)) out(io, line);
   out(io, '');
 }
 

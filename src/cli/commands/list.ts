@@ -1,4 +1,4 @@
-/** What `neuron tasks` and `neuron neurons` share: fetch a list, print it as JSON or say it is empty. */
+/** What `neuron neurons` and `neuron clients` share: fetch a list, print it as JSON or say it is empty. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { devClientFor } from '../dev-client.js';

@@ -4,11 +4,12 @@ import type { DevClient } from '../dev-client.js';
 import { CliError, ExitCode } from '../errors.js';
 import { label, outcomeText, type Paint, painter, STATE_STYLE } from '../format.js';
 import { type CliIo, out, useColour } from '../io.js';
+import { duration } from '../task-detail.js';
 
 export interface WaitOptions {
   /** Give up after this long (exit 8); the task keeps running. */
   timeoutMs?: number;
-  /** Print only the settled record, as JSON. */
+  /** Print nothing: the caller prints the settled record as JSON. */
   json: boolean;
 }
 
@@ -28,7 +29,7 @@ export async function waitForTask(
   submitted: TaskRecord,
   options: WaitOptions,
   io: CliIo,
-): Promise<number> {
+): Promise<{ code: number; settled: TaskRecord }> {
   const { taskId } = submitted;
   const paint = painter(useColour(io));
   const say = (line: string) => options.json || out(io, line);
@@ -49,6 +50,8 @@ export async function waitForTask(
   let settled: TaskRecord | undefined;
   let leaseId: string | undefined;
   let progressShown = 0;
+  /** The attempt after which a retry was last reported. */
+  let retriedAfter = 0;
   // Progress is read off the task records (not the `progress` events): the first record may
   // already carry updates sent before the subscription.
   const onTask = (task: TaskRecord): void => {
@@ -63,11 +66,16 @@ export async function waitForTask(
       progressShown = task.progress.count;
       onProgress(task.progress.last);
     }
-    if (task.state === 'pending' && task.attempts > 0 && leaseId !== undefined) {
+    if (task.state === 'pending' && task.attempts > retriedAfter) {
+      retriedAfter = task.attempts;
       const outcome = task.history.at(-1)?.outcome;
       const reason = outcome ? outcomeText(outcome) : task.history.at(-1)?.end;
+      const wait =
+        task.retryAt === undefined
+          ? ''
+          : `; next attempt in ${duration(Math.max(0, task.retryAt - Date.now()))}`;
       say(
-        `${label(paint, 'yellow', 'retrying')}${taskId} after attempt ${task.attempts}: ${reason}`,
+        `${label(paint, 'yellow', 'retrying')}${taskId} after attempt ${task.attempts}: ${reason}${wait}`,
       );
       leaseId = undefined;
     }
@@ -97,9 +105,8 @@ export async function waitForTask(
   }
 
   if (settled) {
-    if (options.json) out(io, JSON.stringify(settled));
-    else say(settledLine(settled, paint));
-    return EXIT_BY_STATE[settled.state as keyof typeof EXIT_BY_STATE];
+    say(settledLine(settled, paint));
+    return { code: EXIT_BY_STATE[settled.state as keyof typeof EXIT_BY_STATE], settled };
   }
   const state = `state: ${last.state}, attempts: ${last.attempts}`;
   if (why === 'timeout') {

@@ -1,14 +1,20 @@
 /**
- * What the demo shows: on a TTY, one line per task redrawn in place (progress bar and state);
- * otherwise plain log lines as tasks change. Then a summary table.
+ * What the demo shows while it runs: on a terminal at least {@link MIN_LIVE_COLUMNS} wide, one
+ * line per task redrawn in place (progress bar and state); otherwise plain log lines as tasks
+ * change.
+ *
+ * A redrawn line must never be wider than the terminal: a line that wraps takes two rows, the
+ * cursor then goes back up too few, and every redraw leaves a copy of the table in the
+ * scrollback. So the layout is chosen for the width, and each line is cut to it besides.
  */
-import { styleText } from 'node:util';
 import type { TaskRecord } from '../../dev-gateway/index.js';
-import { table } from '../format.js';
+import { type Paint, painter, type Style } from '../format.js';
 import { type DemoTask, endingOf } from './scenario.js';
 
 export interface Output {
   write(text: string): unknown;
+  /** The terminal's width, when it is one (`process.stdout.columns`). */
+  columns?: number;
 }
 
 export interface Row {
@@ -16,105 +22,162 @@ export interface Row {
   task: TaskRecord;
 }
 
-const BAR_WIDTH = 20;
-const REDRAW_MS = 50;
-
-function bar(percent: number): string {
-  const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * BAR_WIDTH);
-  return `[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}]`;
+export interface View {
+  update(): void;
+  finish(): void;
 }
+
+/** Narrower terminals get plain lines: a useful live line does not fit in less. */
+export const MIN_LIVE_COLUMNS = 60;
+/** Assumed when a terminal does not say how wide it is. */
+export const DEFAULT_COLUMNS = 80;
+const REDRAW_MS = 50;
+/** While a task waits out a retry backoff, its countdown is redrawn this often. */
+const COUNTDOWN_MS = 200;
 
 function percentOf(task: TaskRecord): number {
   if (task.state === 'acked') return 100;
   return task.progress.last?.percent ?? 0;
 }
 
-function stateText(row: Row, color: boolean): string {
+/** The state column: what the task does now, or how it ended. */
+function stateText(row: Row, now: number): { text: string; style: Style } {
   const ending = endingOf(row.task);
-  const paint = (style: Parameters<typeof styleText>[0], text: string): string =>
-    color ? styleText(style, text) : text;
   if (ending === undefined) {
-    const { state, attempts } = row.task;
-    if (state === 'leased') return paint('cyan', `running (attempt ${attempts})`);
-    return paint(
-      'cyan',
-      attempts === 0 ? 'pending' : `pending redelivery (after attempt ${attempts})`,
-    );
+    const { state, attempts, retryAt } = row.task;
+    if (state === 'leased') return { text: `running (attempt ${attempts})`, style: 'cyan' };
+    if (retryAt !== undefined) {
+      const wait = Math.max(0, retryAt - now) / 1000;
+      return { text: `attempt ${attempts + 1} in ${wait.toFixed(1)} s`, style: 'yellow' };
+    }
+    return { text: attempts === 0 ? 'pending' : `attempt ${attempts + 1} queued`, style: 'cyan' };
   }
   const ok = ending === row.demo.expected;
-  return (
-    paint(ending === 'acked' ? 'green' : 'yellow', ending) +
-    (ok ? '' : paint('red', ' (unexpected)'))
-  );
+  return { text: ok ? ending : `${ending} (unexpected)`, style: ok ? 'green' : 'red' };
 }
 
-const pad = (text: string, width: number): string => text.padEnd(width);
+/** Cuts `text` to `width` characters, marking a cut with `…`. */
+export function cut(text: string, width: number): string {
+  if (width <= 0) return '';
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
 
-/** One line per task, redrawn in place. */
-export function createLiveView(out: Output, rows: Row[]) {
+/** `text` broken at spaces into lines of at most `width` characters (a longer word is cut). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    line = cut(line ? `${line} ${word}` : word, width);
+  }
+  return [...lines, line];
+}
+
+interface Layout {
+  label: number;
+  capability: number;
+  bar: number;
+  state: number;
+}
+
+/** Fits every state but an unexpected ending's note, which the summary spells out. */
+const STATE_WIDTH = 24;
+const MIN_LABEL = 10;
+
+/**
+ * Column widths for a line of at most `room` characters: the full layout if it fits, else a
+ * shorter bar, then no capability column, then shorter labels and states.
+ */
+function layoutFor(rows: readonly Row[], room: number): Layout {
+  const widest = (values: string[]) => Math.max(...values.map((v) => v.length));
+  const id = widest(rows.map((r) => r.task.taskId));
+  const label = widest(rows.map((r) => r.demo.label));
+  const capability = widest(rows.map((r) => r.task.capabilityType));
+  const width = (l: Layout) =>
+    id + 1 + l.label + 1 + (l.capability && l.capability + 1) + l.bar + 3 + l.state;
+  const candidates: Layout[] = [
+    { label, capability, bar: 20, state: STATE_WIDTH },
+    { label, capability, bar: 10, state: STATE_WIDTH },
+    { label, capability: 0, bar: 10, state: STATE_WIDTH },
+  ];
+  const fits = candidates.find((l) => width(l) <= room);
+  if (fits) return fits;
+  const narrow: Layout = { label, capability: 0, bar: 8, state: 22 };
+  narrow.label = Math.max(MIN_LABEL, label - (width(narrow) - room));
+  return narrow;
+}
+
+function bar(percent: number, width: number): string {
+  const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
+}
+
+/** One task's line, at most `room` characters wide before colour. */
+function liveLine(row: Row, layout: Layout, idWidth: number, paint: Paint, now: number) {
+  const state = stateText(row, now);
+  const cells = [
+    row.task.taskId.padEnd(idWidth),
+    cut(row.demo.label, layout.label).padEnd(layout.label),
+    ...(layout.capability ? [row.task.capabilityType.padEnd(layout.capability)] : []),
+    bar(percentOf(row.task), layout.bar),
+  ];
+  return `${cells.join(' ')} ${paint(state.style, cut(state.text, layout.state))}`;
+}
+
+/** One line per task, redrawn in place; the layout follows the terminal's current width. */
+export function createLiveView(out: Output, rows: Row[], colour: boolean): View {
+  const paint = painter(colour);
   let drawn = 0;
   let timer: NodeJS.Timeout | undefined;
   const draw = (): void => {
     timer = undefined;
+    const now = Date.now();
+    // One column spare: some terminals wrap as soon as the last column is written.
+    const room = (out.columns ?? DEFAULT_COLUMNS) - 1;
+    const layout = layoutFor(rows, room);
+    const idWidth = Math.max(...rows.map((r) => r.task.taskId.length));
     let text = drawn > 0 ? `\x1b[${drawn}A` : '';
-    for (const row of rows) {
-      const line = `${pad(row.task.taskId, 5)} ${pad(row.demo.label, 24)} ${pad(row.task.capabilityType, 12)} ${bar(percentOf(row.task))} ${stateText(row, true)}`;
-      text += `\x1b[2K${line}\n`;
-    }
+    for (const row of rows) text += `\x1b[2K\r${liveLine(row, layout, idWidth, paint, now)}\n`;
     drawn = rows.length;
     out.write(text);
+    // A retry countdown moves without any event: keep drawing while one runs.
+    if (rows.some((r) => r.task.retryAt !== undefined && r.task.state === 'pending')) {
+      timer = setTimeout(draw, COUNTDOWN_MS);
+    }
   };
   return {
     update(): void {
       timer ??= setTimeout(draw, REDRAW_MS);
     },
     finish(): void {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       draw();
+      clearTimeout(timer);
     },
   };
 }
 
 /** A log line whenever a task's state or progress decile changes. */
-export function createPlainView(out: Output, rows: Row[]) {
+export function createPlainView(out: Output, rows: Row[]): View {
   const seen = new Map<string, string>();
   return {
     update(): void {
+      const now = Date.now();
       for (const row of rows) {
         const decile = Math.floor(percentOf(row.task) / 10);
-        const key = `${row.task.state}:${row.task.attempts}:${decile}`;
+        const key = `${row.task.state}:${row.task.attempts}:${decile}:${row.task.retryAt}`;
         if (seen.get(row.task.taskId) === key) continue;
         seen.set(row.task.taskId, key);
-        const time = new Date().toISOString().slice(11, 23);
+        const time = new Date(now).toISOString().slice(11, 23);
+        const state = stateText(row, now).text;
         out.write(
-          `${time} ${row.task.taskId} ${row.demo.label}: ${stateText(row, false)} ${percentOf(row.task)}%\n`,
+          `${time} ${row.task.taskId} ${row.demo.label}: ${state} ${percentOf(row.task)}%\n`,
         );
       }
     },
     finish(): void {},
   };
-}
-
-function outcomeText(task: TaskRecord): string {
-  const outcome = task.outcome;
-  if (!outcome) return '';
-  if (outcome.type === 'ack') return `ack ${JSON.stringify(outcome.output)}`.slice(0, 40);
-  if (outcome.type === 'nack')
-    return `nack ${outcome.kind}${outcome.code ? ` ${outcome.code}` : ''}`;
-  return outcome.type;
-}
-
-/** The final table: what each task showed and how it ended. */
-export function summaryTable(rows: Row[]): string {
-  const header = ['task', 'shows', 'capability', 'ended', 'attempts', 'outcome'];
-  const body = rows.map((row) => [
-    row.task.taskId,
-    row.demo.label,
-    row.task.capabilityType,
-    endingOf(row.task) ?? row.task.state,
-    String(row.task.attempts),
-    outcomeText(row.task),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]?.length ?? 0)));
-  return table(header, [widths.map((w) => '─'.repeat(w)), ...body]);
 }

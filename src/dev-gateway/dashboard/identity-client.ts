@@ -166,7 +166,6 @@ body.device .identity-panel { order: -1; }
 .identity-meta { margin: 0 0 10px; color: var(--muted); }
 .approve-box { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
 .approve-box input { font-size: 14px; padding: 4px 8px; border: 1px solid var(--line); border-radius: 6px; width: 130px; text-transform: uppercase; }
-button { font: inherit; font-size: 12px; font-weight: 600; padding: 3px 10px; border-radius: 6px; border: 1px solid var(--line); background: var(--panel); cursor: pointer; }
 button.approve { background: var(--green-soft); color: var(--green); border-color: #bbf7d0; }
 button.deny { background: var(--red-soft); color: var(--red); border-color: #fecaca; margin-left: 6px; }
 td.actions { white-space: nowrap; text-align: right; }

@@ -1,15 +1,20 @@
 /**
- * The live dashboard at `/` of the dev gateway: neurons, tasks, leases and the lease machine,
- * fed by the `/__dev__/…` API. Three static answers, built once; the page loads nothing from
+ * The live dashboard at `/` of the dev gateway: a console for neurons, tasks, leases and the lease
+ * machine, fed by the `/__dev__/…` API. Static answers, built once; the page loads nothing from
  * outside the gateway (its Content-Security-Policy says so), except a WebSocket to an inspector
  * relay on loopback when the page is opened with `?inspect=ws://127.0.0.1:PORT`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { leaseMachine } from '../../../machines/lease.js';
-import { DASHBOARD_JS } from './client.js';
+import { CONSOLE_JS } from './client-console.js';
+import { CORE_JS } from './client-core.js';
+import { DETAIL_JS } from './client-detail.js';
+import { INSPECT_JS } from './client-inspect.js';
+import { TASKS_JS } from './client-tasks.js';
 import { machineDiagram } from './diagram.js';
 import { IDENTITY_JS } from './identity-client.js';
-import { DASHBOARD_CSS, dashboardHtml } from './page.js';
+import { dashboardHtml } from './page.js';
+import { DASHBOARD_CSS } from './styles.js';
 
 const CSP = [
   "default-src 'none'",
@@ -21,6 +26,17 @@ const CSP = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/** The chunks share one function scope, in this order (each uses what the ones before define). */
+const DASHBOARD_JS = [
+  "'use strict';\n(() => {",
+  CORE_JS,
+  INSPECT_JS,
+  TASKS_JS,
+  DETAIL_JS,
+  CONSOLE_JS,
+  '  route();\n  connect();\n})();\n',
+].join('\n');
 
 interface Asset {
   type: string;
