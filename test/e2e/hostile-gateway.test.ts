@@ -140,12 +140,11 @@ describe('Retry-After on an outcome POST', () => {
       const h = await createHarness();
       h.neuron.handle(echo, (input) => input);
       await h.start();
-      h.gw.failNext('ack', { status: 503, retryAfter, times: 2 });
+      h.gw.failNext('ack', { status: 503, retryAfter });
       expect((await acked(h)).state).toBe('acked');
       const tries = h.gw.requestsTo('ack').map((r) => r.at);
-      expect(tries).toHaveLength(3);
+      expect(tries).toHaveLength(2);
       expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(450);
-      expect(tries[2]! - tries[1]!).toBeGreaterThanOrEqual(900);
       await h.stop();
     });
   }
