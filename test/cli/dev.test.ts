@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, cliLive, createNeuron, killChildren, startDev, startNeuron } from './helpers.js';
+import {
+  cli,
+  cliLive,
+  createNeuron,
+  killChildren,
+  spawnCli,
+  startDev,
+  startNeuron,
+} from './helpers.js';
 
 afterEach(killChildren);
 
@@ -64,6 +72,12 @@ describe('neuron dev (a child process)', () => {
       expect.objectContaining({ level: 30, msg: 'registered', neuron: 'cli-neuron-1' }),
     );
     expect(await dev.stop()).toBe(0);
+  });
+
+  it('logs JSON lines by default when stdout is not a terminal (a log collector)', async () => {
+    const dev = spawnCli(['dev', '--port', '0', '--ephemeral']);
+    const [line] = await dev.waitForOutput(/^\{.*"msg":"listening".*\}$/m);
+    expect(JSON.parse(line)).toMatchObject({ msg: 'listening', env: expect.any(Object) });
   });
 
   it('warns when a neuron is refused for its token', async () => {

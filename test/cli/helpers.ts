@@ -45,12 +45,20 @@ export interface CliOptions {
   columns?: number;
 }
 
+/**
+ * `neuron dev` logs JSON off a terminal; the tests read the text a terminal shows, unless they
+ * ask for `--json`.
+ */
+function plainDev(argv: string[]): string[] {
+  return argv[0] === 'dev' && !argv.includes('--json') ? [...argv, '--plain'] : argv;
+}
+
 /** Runs `neuron <argv>` in-process. */
 export async function cli(argv: string[], options: CliOptions = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const signal = options.signal ?? new AbortController().signal;
-  const code = await run(argv, {
+  const code = await run(plainDev(argv), {
     stdout: (text) => {
       stdout += text;
     },
@@ -74,7 +82,7 @@ export function cliLive(argv: string[], options: Omit<CliOptions, 'signal'> = {}
   const stop = new AbortController();
   let stdout = '';
   let stderr = '';
-  const done = run(argv, {
+  const done = run(plainDev(argv), {
     stdout: (text) => {
       stdout += text;
     },
@@ -192,7 +200,14 @@ export interface DevChild extends Child {
 
 /** `neuron dev --port 0 <args>` as a child; resolves once it printed its URL and token. */
 export async function startDev(args: string[] = []): Promise<DevChild> {
-  const child = spawnCli(['dev', '--port', '0', ...args]);
+  // Text lines, as a terminal shows them (off a terminal, the default is JSON).
+  const child = spawnCli([
+    'dev',
+    '--port',
+    '0',
+    ...(args.includes('--json') ? [] : ['--plain']),
+    ...args,
+  ]);
   // `BIGBRAIN_GATEWAY_URL=…` lines, or with --json the `"BIGBRAIN_GATEWAY_URL":"…"` of a JSON line.
   await child.waitForOutput(/Ctrl-C to stop|"msg":"listening"/);
   const [, url] = await child.waitForOutput(/(?:^|")BIGBRAIN_GATEWAY_URL"?[=:]"?([^\s"]+)/m);

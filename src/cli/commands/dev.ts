@@ -29,6 +29,7 @@ export interface DevOptions {
   /** `false` with `--no-auth`. */
   auth: boolean;
   json?: boolean;
+  plain?: boolean;
   /** `--inspect [port]`: `true` for the default port. */
   inspect?: boolean | number;
   stateDir?: string;
@@ -55,7 +56,8 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     )
     .option('--token <token>', 'the bearer token neurons must send (default: a random one)')
     .option('--no-auth', 'accept any token (loopback hosts only)')
-    .option('--json', 'log JSON lines (pino format) instead of text')
+    .option('--json', 'log JSON lines (pino format), also on a terminal')
+    .option('--plain', 'log text lines, also when stdout is not a terminal')
     .option(
       '--state-dir <dir>',
       'keep the signing key, enrolled clients and dev token here (default: ~/.holokai/dev-gateway)',
@@ -103,7 +105,9 @@ The /__dev__/… API it serves (used by inject, tasks, cancel…) has no authent
 }
 
 export async function dev(options: DevOptions, io: CliIo): Promise<number> {
-  const { host, port, json } = options;
+  const { host, port } = options;
+  // Readable lines for a person at a terminal; JSON for a log collector, unless asked otherwise.
+  const json = options.json === true || (io.isTTY !== true && options.plain !== true);
   const loopback = isLoopback(host);
   if (options.token !== undefined && !options.auth) {
     throw usage('--token and --no-auth contradict each other; pass one of them');
