@@ -2,12 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isCapabilityType } from '../capability/capability-type.js';
 import { ConfigError } from '../errors.js';
+import type { NeuronIpcBridge } from '../ipc/bridge.js';
 import type { InboundFrame } from '../protocol/frames.js';
 import { createDevApi, type DevApi } from './dev-api.js';
 import { FaultBook } from './faults.js';
 import { GatewayHub } from './hub.js';
 import { IdentityProvider, loadIdentityState } from './identity/provider.js';
 import type { DevIdentity } from './identity/types.js';
+import { createIpcBridge } from './ipc-host.js';
 import { type DevGatewayOptions, resolveOptions } from './options.js';
 import { type RouterContext, route } from './router.js';
 import { SETTLED_STATES, snapshotTask, specOf } from './task-records.js';
@@ -106,6 +108,14 @@ export interface DevGateway {
   /** Writes raw SSE text (malformed data, `retry: 1234\n\n`…) to the stream. */
   sendRaw(neuronId: string, text: string): void;
 
+  /**
+   * A `NeuronIpcBridge` to this gateway, in-process: hand it to an `IpcTransport` (tests), or
+   * serve it to renderers over `ipcMain` (an Electron main process embedding the gateway).
+   * `attach` opens the neuron's stream and `invoke` answers as `POST /neuron/{path}` would (same
+   * checks, faults, records with `via: 'ipc'`), as the static dev token's `service` identity.
+   */
+  ipcBridge(): NeuronIpcBridge;
+
   /** The next `fault.times` requests to `path` get this answer instead of being handled. */
   failNext(path: GatewayPath, fault: FaultSpec): void;
   clearFaults(): void;
@@ -147,7 +157,7 @@ export async function createDevGateway(options?: DevGatewayOptions): Promise<Dev
   const url = `http://${host}:${port}`;
   const identity = identityState ? new IdentityProvider(identityState, url, hub) : undefined;
   context.identity = identity;
-  const gateway = new LoopbackGateway(url, server, hub, faults, requests, identity);
+  const gateway = new LoopbackGateway(url, server, context, requests, identity);
   if (resolved.devApi) gateway.attachDevApi(context);
   return gateway;
 }
@@ -160,6 +170,7 @@ class LoopbackGateway implements DevGateway {
   readonly #server: Server;
   readonly #hub: GatewayHub;
   readonly #faults: FaultBook;
+  readonly #context: RouterContext;
   readonly #reaper: NodeJS.Timeout;
   #dev: DevApi | undefined;
   #closing: Promise<void> | undefined;
@@ -167,17 +178,18 @@ class LoopbackGateway implements DevGateway {
   constructor(
     url: string,
     server: Server,
-    hub: GatewayHub,
-    faults: FaultBook,
+    context: RouterContext,
     requests: RequestRecord[],
     identity: IdentityProvider | undefined,
   ) {
+    const { hub, faults } = context;
     this.url = url;
     this.requests = requests;
     this.identity = identity;
     this.#server = server;
     this.#hub = hub;
     this.#faults = faults;
+    this.#context = context;
     this.#reaper = setInterval(() => hub.reap(), hub.options.reaperIntervalMs);
   }
 
@@ -299,6 +311,10 @@ class LoopbackGateway implements DevGateway {
 
   sendRaw(neuronId: string, text: string): void {
     this.#hub.requireNeuron(neuronId, true).channel.writeRaw(text);
+  }
+
+  ipcBridge(): NeuronIpcBridge {
+    return createIpcBridge(this.#context);
   }
 
   failNext(path: GatewayPath, fault: FaultSpec): void {

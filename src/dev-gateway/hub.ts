@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { ConfigError } from '../errors.js';
 import type { CapabilityAdvertisement, InboundFrame, SdkInfo } from '../protocol/frames.js';
 import { dispatch, iso } from './dispatch.js';
@@ -6,7 +5,7 @@ import { GatewayEmitter } from './events.js';
 import type { TokenIdentity } from './identity/types.js';
 import { neuronInfos } from './neuron-infos.js';
 import { type ResolvedOptions, retryDelayMs } from './options.js';
-import { type BufferedEvent, SseChannel } from './sse.js';
+import { type BufferedEvent, SseChannel, type StreamSink } from './sse.js';
 import { isSettled, snapshotTask } from './task-records.js';
 import { TaskBook } from './tasks.js';
 import type { LeaseRecord, NeuronInfo, TaskRecord } from './types.js';
@@ -58,6 +57,11 @@ export class GatewayHub {
     });
   }
 
+  /** `close()` was called: the IPC side refuses new calls, as the closed server does. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   neuron(neuronId: string): NeuronEntry | undefined {
     return this.#neurons.get(neuronId);
   }
@@ -86,13 +90,14 @@ export class GatewayHub {
   }
 
   /**
-   * Makes `res` the neuron's stream. A session still alive (its stream closed less than
-   * `resumeWindowMs` ago, or still open) is kept whatever `Last-Event-ID` says; the header
-   * only selects what is replayed. Dispatch waits for the neuron to register on it.
+   * Makes `sink` the neuron's stream (an SSE response, or an IPC attachment). A session still
+   * alive (its stream closed less than `resumeWindowMs` ago, or still open) is kept whatever
+   * `Last-Event-ID` says; the header only selects what is replayed. Dispatch waits for the
+   * neuron to register on it.
    */
   openStream(
     neuronId: string,
-    res: ServerResponse,
+    sink: StreamSink,
     lastEventId: string | undefined,
     identity?: TokenIdentity,
   ): void {
@@ -101,7 +106,7 @@ export class GatewayHub {
     else delete entry.identity;
     this.#expireSession(entry, Date.now());
     const resumed = entry.sessionId !== undefined;
-    entry.channel.attach(res);
+    entry.channel.attach(sink);
     delete entry.closedAt;
     const replayed =
       resumed && lastEventId !== undefined

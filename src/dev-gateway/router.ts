@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayErrorCode } from '../protocol/frames.js';
+import { allowOrigin, answerPreflight, isPreflight } from './cors.js';
 import { isDashboardPath, serveDashboard } from './dashboard/index.js';
 import { DEV_PREFIX, type DevApi } from './dev-api.js';
 import type { FaultBook } from './faults.js';
@@ -8,6 +9,7 @@ import { type Answer, errorAnswer, headersOf, readBody, send } from './http.js';
 import type { GatewayHub } from './hub.js';
 import { authenticate } from './identity/authenticate.js';
 import type { IdentityProvider } from './identity/provider.js';
+import { responseSink } from './sse.js';
 import type { GatewayPath, RequestRecord } from './types.js';
 
 const PATHS: ReadonlySet<string> = new Set<GatewayPath>([
@@ -20,7 +22,7 @@ const PATHS: ReadonlySet<string> = new Set<GatewayPath>([
   'progress',
 ]);
 
-function toPath(segment: string | undefined): GatewayPath | undefined {
+export function toPath(segment: string | undefined): GatewayPath | undefined {
   return segment !== undefined && PATHS.has(segment) ? (segment as GatewayPath) : undefined;
 }
 
@@ -54,6 +56,11 @@ export async function route(
   // The dashboard (`/`) comes with the dev API it reads from; like it, unrecorded and unauthenticated.
   if (ctx.dev && isDashboardPath(url.pathname)) return serveDashboard(req, res, url);
   if (ctx.identity?.owns(url.pathname)) return ctx.identity.handle(req, res, url);
+  // Browser pages reach the neuron endpoints from their own origin (cors.ts).
+  if (url.pathname.startsWith('/neuron/')) {
+    if (isPreflight(req)) return answerPreflight(req, res);
+    allowOrigin(req, res);
+  }
   const path = toPath(/^\/neuron\/([^/]+)$/.exec(url.pathname)?.[1]);
   const base: Omit<RequestRecord, 'status'> = {
     method: req.method ?? 'GET',
@@ -100,7 +107,7 @@ export async function route(
     }
     // The token check may have awaited: a client gone meanwhile gets no stream.
     if (req.socket.destroyed) return;
-    ctx.hub.openStream(neuronId, res, lastEventId, auth.identity);
+    ctx.hub.openStream(neuronId, responseSink(res), lastEventId, auth.identity);
     ctx.record({ ...base, neuronId, status: 200 });
     return;
   }

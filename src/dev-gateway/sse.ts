@@ -3,6 +3,40 @@ import type { InboundFrame } from '../protocol/frames.js';
 import { openEventStream, SSE_PING } from './http.js';
 import type { StreamCloseReason } from './types.js';
 
+/**
+ * Where a channel's current stream goes: the SSE response (`responseSink`), or the in-process
+ * IPC bridge (ipc-host.ts), which passes frames on as objects. Both share the channel's ids,
+ * replay buffer and close bookkeeping.
+ */
+export interface StreamSink {
+  /** Neither ended nor destroyed. */
+  readonly writable: boolean;
+  event(frame: InboundFrame, id: string | undefined): void;
+  /** Text as is (pings, `sendRaw`); a sink that carries frames, not text, ignores it. */
+  raw(text: string): void;
+  /** Ends the stream cleanly. */
+  end(): void;
+  /** Cuts it without a word: a network drop. */
+  destroy(): void;
+  /** `listener` runs when the neuron's side goes away. */
+  onClose(listener: () => void): void;
+}
+
+/** Answers the open of an SSE stream (headers now) and writes the channel's events to it. */
+export function responseSink(res: ServerResponse): StreamSink {
+  openEventStream(res);
+  return {
+    get writable() {
+      return !res.destroyed && !res.writableEnded;
+    },
+    event: (frame, id) => res.write(format(frame, id)),
+    raw: (text) => res.write(text),
+    end: () => res.end(),
+    destroy: () => res.destroy(),
+    onClose: (listener) => res.on('close', listener),
+  };
+}
+
 /** An event kept for replay: only events with an `id` can be asked for again. */
 export interface BufferedEvent {
   id: string;
@@ -24,7 +58,7 @@ export interface SseChannelOptions {
  */
 export class SseChannel {
   readonly #options: SseChannelOptions;
-  #res: ServerResponse | undefined;
+  #res: StreamSink | undefined;
   #ping: NodeJS.Timeout | undefined;
   #stalled = false;
   #seq = 0;
@@ -48,12 +82,11 @@ export class SseChannel {
     return this.#lastId;
   }
 
-  /** Answers the SSE open and makes `res` the current stream, ending the previous one. */
-  attach(res: ServerResponse): void {
+  /** Makes `res` the current stream, ending the previous one. */
+  attach(res: StreamSink): void {
     this.end('replaced');
     this.#res = res;
-    openEventStream(res);
-    res.on('close', () => {
+    res.onClose(() => {
       if (this.#res === res) this.#detach('client');
     });
     this.#ping = setInterval(() => this.writeRaw(SSE_PING), this.#options.pingIntervalMs);
@@ -75,7 +108,7 @@ export class SseChannel {
       this.#buffer.push({ id, frame });
       if (this.#buffer.length > this.#options.bufferSize) this.#buffer.shift();
     }
-    return this.writeRaw(format(frame, id));
+    return this.#write((res) => res.event(frame, id));
   }
 
   /**
@@ -96,7 +129,7 @@ export class SseChannel {
     for (const event of after) {
       const frame = filter(event);
       if (frame === undefined) continue;
-      this.writeRaw(format(frame, event.id));
+      this.#write((res) => res.event(frame, event.id));
       count += 1;
     }
     return count;
@@ -109,9 +142,13 @@ export class SseChannel {
 
   /** Writes `text` as is; nothing is written while stalled or closed. */
   writeRaw(text: string): boolean {
+    return this.#write((res) => res.raw(text));
+  }
+
+  #write(write: (res: StreamSink) => void): boolean {
     const res = this.#res;
-    if (!res || this.#stalled || res.destroyed || res.writableEnded) return false;
-    res.write(text);
+    if (!res || this.#stalled || !res.writable) return false;
+    write(res);
     return true;
   }
 
@@ -132,7 +169,7 @@ export class SseChannel {
     this.#detach('dropped')?.destroy();
   }
 
-  #detach(reason: StreamCloseReason): ServerResponse | undefined {
+  #detach(reason: StreamCloseReason): StreamSink | undefined {
     const res = this.#res;
     if (!res) return undefined;
     this.#res = undefined;

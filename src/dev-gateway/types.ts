@@ -170,6 +170,8 @@ export interface RequestRecord {
   abandoned?: true;
   /** When it arrived (epoch ms). */
   at: number;
+  /** It came through `gw.ipcBridge()` (a POST as `invoke`, an SSE open as `attach`), not HTTP. */
+  via?: 'ipc';
 }
 
 /** Why a stream ended. */
