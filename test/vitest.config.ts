@@ -32,6 +32,8 @@ export default defineConfig({
     // Neurons built without a logger log warnings to stderr; tests that look at that set their own.
     env: { NEURON_LOG_LEVEL: 'silent' },
     include: ['test/**/*.test.ts'],
+    // Finds (or, as root on Debian, installs) the Chrome/Chromium the dashboard tests drive.
+    globalSetup: ['test/support/chromium.ts'],
     testTimeout: 15_000,
     hookTimeout: 15_000,
   },

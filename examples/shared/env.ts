@@ -16,10 +16,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import type { AuthCallback, NeuronRunOptions } from '@holokai/neuron-sdk';
 import { createClientCredentialsAuth, defaultCredentialPath } from '@holokai/neuron-sdk/auth';
-import { createWebSocketInspector } from '@statelyai/inspect';
 
 export interface NeuronEnv {
   gatewayUrl: string;
@@ -62,7 +62,23 @@ export function parseEnv(
       `BIGBRAIN_INSPECT_URL must be a ws:// URL (\`npx neuron dev --inspect\` prints one), got ${JSON.stringify(inspectUrl)}`,
     );
   }
-  return { ...env, inspect: createWebSocketInspector({ url: inspectUrl }).inspect };
+  return { ...env, inspect: loadInspect().createWebSocketInspector({ url: inspectUrl }).inspect };
+}
+
+/**
+ * `@statelyai/inspect`, loaded only when `BIGBRAIN_INSPECT_URL` is set: it is an optional peer of
+ * the SDK, which a neuron without an inspector need not install. `require` (Node 20.19+ loads ES
+ * modules with it) keeps {@link parseEnv} synchronous.
+ */
+function loadInspect(): typeof import('@statelyai/inspect') {
+  try {
+    return createRequire(import.meta.url)('@statelyai/inspect');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new EnvError(
+      'BIGBRAIN_INSPECT_URL needs @statelyai/inspect: npm install -D @statelyai/inspect ws',
+    );
+  }
 }
 
 /** Like {@link parseEnv}, but prints the error on one line and exits 1: for a `main.ts`. */

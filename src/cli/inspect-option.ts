@@ -1,6 +1,6 @@
 /** `--inspect [port]` of `neuron dev` and `neuron demo`: starting the relay and saying how to use it. */
 import { CliError, ExitCode } from './errors.js';
-import { type InspectorServer, startInspectorServer } from './inspector-server.js';
+import type { InspectorServer } from './inspector-server.js';
 import { integer } from './options.js';
 
 /** The variable the examples read to send their actors to an inspector relay. */
@@ -11,6 +11,28 @@ export const DEV_INSPECT_PORT = 7778;
 /** Parses the optional port of `--inspect [port]` (commander passes `true` when it is absent). */
 export const inspectPort = integer('--inspect', 0, 65_535);
 
+/** What `--inspect` needs and the SDK only lists as optional peers: a neuron never loads them. */
+export const INSPECT_INSTALL = 'npm install -D @statelyai/inspect ws';
+
+/**
+ * Imports what only `--inspect` uses (the relay's `ws`, the demo's `@statelyai/inspect`) when it
+ * is asked for, so `neuron dev` without it, and every neuron, run where they are not installed;
+ * where they are missing, a one-line {@link CliError} saying how to install them.
+ */
+export async function loadForInspect<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    const missing = /Cannot find (?:package|module) '(@statelyai\/inspect|ws)'/.exec(message);
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !missing) throw err;
+    throw new CliError(
+      ExitCode.ERROR,
+      `--inspect needs ${missing[1]}, an optional peer dependency of @holokai/neuron-sdk: ${INSPECT_INSTALL}`,
+    );
+  }
+}
+
 /**
  * Starts the relay on `127.0.0.1`, with a one-line error when the port is taken. `dashboardUrl`:
  * the gateway whose dashboard the relay's page points at when the Stately UI cannot load.
@@ -19,6 +41,7 @@ export async function startInspector(
   port: number,
   dashboardUrl?: string,
 ): Promise<InspectorServer> {
+  const { startInspectorServer } = await loadForInspect(() => import('./inspector-server.js'));
   try {
     return await startInspectorServer({
       port,

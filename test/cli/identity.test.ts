@@ -139,7 +139,7 @@ async function dev(args: string[], env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
   const stop = new AbortController();
-  const exited = run(['dev', ...args], {
+  const exited = run(['dev', '--plain', ...args], {
     stdout: (text) => {
       stdout += text;
     },

@@ -1,13 +1,13 @@
 /**
- * Headless Debian chromium for the dashboard tests, driven by playwright-core. No download: the
- * system's `/usr/bin/chromium` (CI installs it with `.ci/install-chromium`), and every flag that
- * would make it talk to the network on its own turned off.
+ * Headless Chrome or Chromium for the dashboard tests, driven by playwright-core. No download: the
+ * system's browser that `test/support/chromium.ts` (vitest's globalSetup) found or installed, and
+ * every flag that would make it talk to the network on its own turned off.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { inject } from 'vitest';
 
-export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
 /**
@@ -24,15 +24,11 @@ interface PageWindow {
 }
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the dashboard tests need Debian's chromium. Install it with ` +
-        '`apt-get update && apt-get install -y chromium` (CI runs .ci/install-chromium).',
-    );
-  }
+  const found = inject('browser');
+  if ('error' in found) throw new Error(found.error);
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: found.path,
     args: [
       '--headless',
       '--no-sandbox',

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { inspectorHelp, inspectPort, startInspector } from '../inspect-option.js';
+import { inspectorHelp, inspectPort, loadForInspect, startInspector } from '../inspect-option.js';
 import { out, stdoutOf, useColour } from '../io.js';
 
 export interface DemoCommandOptions {
@@ -40,7 +40,7 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
 async function inspectDemo(ctx: CommandContext, port: number, plain: boolean): Promise<number> {
   const [{ runDemo }, { createWebSocketInspector }] = await Promise.all([
     import('../demo/index.js'),
-    import('@statelyai/inspect'),
+    loadForInspect(() => import('@statelyai/inspect')),
   ]);
   const { io } = ctx;
   const server = await startInspector(port);
