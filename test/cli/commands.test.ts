@@ -6,6 +6,7 @@ import { createDevGateway } from '@holokai/neuron-sdk/dev-gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveGatewayUrl } from '../../src/cli/options.js';
 import type { TaskRecord } from '../../src/dev-gateway/types.js';
+import { SDK_VERSION } from '../../src/version.js';
 import {
   type CliResult,
   cli,
@@ -60,7 +61,7 @@ function expectOneLineError(result: CliResult, code: number, message: string | R
 
 describe('neuron', () => {
   it('prints the SDK version with --version', async () => {
-    expect(await cli(['--version'])).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' });
+    expect(await cli(['--version'])).toEqual({ code: 0, stdout: `${SDK_VERSION}\n`, stderr: '' });
   });
 
   it('lists the commands and the exit codes with --help', async () => {

@@ -8,6 +8,7 @@ import {
   type DevGatewayOptions,
   type TaskRecord,
 } from '../../src/dev-gateway/index.js';
+import { SDK_VERSION } from '../../src/version.js';
 import { connect, echo, type JsonAnswer, post, requestJson, type SseStream } from './sse-client.js';
 
 const TOKEN = 'dev-api-token';
@@ -120,7 +121,7 @@ describe('GET /__dev__/health', () => {
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({
       ok: true,
-      version: '0.1.0',
+      version: SDK_VERSION,
       url: gw.url,
       startedAt: gw.startedAt,
     });

@@ -5,6 +5,7 @@
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { createParser } from 'eventsource-parser';
 import type { CapabilityAdvertisement, RegisteredFrame } from '../../src/protocol/frames.js';
+import { SDK_VERSION } from '../../src/version.js';
 
 export interface SseEvent {
   id?: string;
@@ -194,7 +195,7 @@ export function registerFrame(neuronId: string, capabilities: CapabilityAdvertis
     type: 'register',
     neuronId,
     protocolVersion: '1.1.0',
-    sdk: { name: '@holokai/neuron-sdk', version: '0.1.0', language: 'typescript' },
+    sdk: { name: '@holokai/neuron-sdk', version: SDK_VERSION, language: 'typescript' },
     capabilities,
   };
 }
