@@ -13,17 +13,12 @@ import {
   TokenRequestError,
 } from '@holokai/neuron-sdk/auth';
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tempDir, writeCredential } from './support/files.js';
-import { startIdp, type TestIdp } from './support/idp.js';
+import { useIdp } from './support/idp.js';
 
-let idp: TestIdp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(() => idp.close());
+const idp = useIdp();
 afterEach(() => {
-  idp.faults.length = 0;
   idp.settings.tokenTtl = 600;
   vi.useRealTimers();
 });

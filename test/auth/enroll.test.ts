@@ -7,25 +7,15 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type EnrollOptions, enroll, readCredentialFile } from '@holokai/neuron-sdk/auth';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trackResources } from '../support/resources.js';
-import { enrollment, failure } from './support/enrollment.js';
+import { enrollmentWith, failure } from './support/enrollment.js';
 import { permissions, writeCredential } from './support/files.js';
-import { startIdp, type TestIdp } from './support/idp.js';
+import { useIdp } from './support/idp.js';
 
-let idp: TestIdp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(() => idp.close());
-afterEach(() => {
-  idp.faults.length = 0;
-});
+const idp = useIdp();
 
-const run = (
-  overrides?: Partial<EnrollOptions>,
-  decide?: ((userCode: string) => Promise<void>) | null,
-) => enrollment(idp, overrides, decide);
+const run = enrollmentWith(idp);
 
 describe('enroll', () => {
   it('registers the machine and writes a 0600 credential file in a new 0700 folder', async () => {

@@ -3,25 +3,15 @@
  * `slow_down`, transient failures, denial, expiry, other errors and the caller's abort.
  */
 import { stat } from 'node:fs/promises';
-import { type EnrollOptions, enroll } from '@holokai/neuron-sdk/auth';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { enrollment, failure } from './support/enrollment.js';
-import { startIdp, type TestIdp } from './support/idp.js';
+import { enroll } from '@holokai/neuron-sdk/auth';
+import { describe, expect, it } from 'vitest';
+import { enrollmentWith, failure } from './support/enrollment.js';
+import { useIdp } from './support/idp.js';
 
 // One after the other: these tests measure waits, which concurrent tests would stretch.
-let idp: TestIdp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(() => idp.close());
-afterEach(() => {
-  idp.faults.length = 0;
-});
+const idp = useIdp();
 
-const run = (
-  overrides?: Partial<EnrollOptions>,
-  decide?: ((userCode: string) => Promise<void>) | null,
-) => enrollment(idp, overrides, decide);
+const run = enrollmentWith(idp);
 const tokenRequests = () => idp.requests.filter((r) => r.path === '/token').length;
 
 describe('enroll polls the token endpoint', () => {

@@ -14,18 +14,11 @@ import {
   readCredentialFile,
   TokenRequestError,
 } from '@holokai/neuron-sdk/auth';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir, writeCredential } from './support/files.js';
-import { startIdp, type TestIdp } from './support/idp.js';
+import { useIdp } from './support/idp.js';
 
-let idp: TestIdp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(() => idp.close());
-afterEach(() => {
-  idp.faults.length = 0;
-});
+const idp = useIdp();
 
 /** Everything an error exposes, however it is printed or serialised. */
 function everything(err: unknown): string {

@@ -7,9 +7,9 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { enroll } from '@holokai/neuron-sdk/auth';
 import { createDevGateway, type DevGateway } from '@holokai/neuron-sdk/dev-gateway';
 import { afterEach, describe, expect, it } from 'vitest';
+import { enrollAt } from './enrolled.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEPLOY = join(ROOT, 'examples/deploy');
@@ -30,13 +30,7 @@ async function startDeployed(
   const gateway = await createDevGateway({ identity: { autoApprove: true, pollIntervalMs: 1 } });
   gw = gateway;
   const file = join(await mkdtemp(join(tmpdir(), 'deploy-')), 'credentials.json');
-  await enroll({
-    mokuUrl: gateway.identity?.issuer ?? '',
-    name: 'deploy-fleet',
-    credentialsFile: file,
-    onVerification: () => {},
-    pollIntervalScale: 0.01,
-  });
+  await enrollAt(gateway, file, 'deploy-fleet');
   const registered = gateway.waitFor('registered', (e) => e.neuronId === 'hash-pod-1', {
     timeoutMs: 10_000,
   });

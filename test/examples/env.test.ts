@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { enroll } from '@holokai/neuron-sdk/auth';
 import { createDevGateway } from '@holokai/neuron-sdk/dev-gateway';
 import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { echoCapability, echoHandler } from '../../examples/echo/capability.js';
 import { EnvError, parseEnv as parseExampleEnv } from '../../examples/shared/env.js';
 import { createHarness, disposeHarnesses } from '../e2e/harness.js';
+import { enrollAt } from './enrolled.js';
 
 let dir: string;
 let tokenFile: string;
@@ -92,13 +92,7 @@ describe('examples/shared/env', () => {
     const gw = await createDevGateway({ identity: { autoApprove: true, pollIntervalMs: 1 } });
     try {
       const file = join(dir, 'creds.json');
-      await enroll({
-        mokuUrl: gw.identity?.issuer ?? '',
-        name: 'env-test',
-        credentialsFile: file,
-        onVerification: () => {},
-        pollIntervalScale: 0.01,
-      });
+      await enrollAt(gw, file, 'env-test');
       const explicit = parseEnv('echo', {
         ...URL_VAR,
         BIGBRAIN_CREDENTIAL_FILE: file,

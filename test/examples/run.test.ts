@@ -81,6 +81,17 @@ async function startExample(
   return { gw, child };
 }
 
+/** progress-cancel as a process, with a 400 ms task under way (its first progress reported). */
+async function midTask(cleanup: Cleanup) {
+  const { gw, child } = await startExample(cleanup, 'progress-cancel');
+  const task = gw.submitTask({
+    capabilityType: 'examples/progress-cancel',
+    input: { items: ['a', 'b', 'c', 'd'], delayMs: 100 },
+  });
+  await gw.waitFor('progress', (e) => e.taskId === task.taskId);
+  return { gw, child, task };
+}
+
 async function stopWithSigterm(child: Child): Promise<void> {
   child.process.kill('SIGTERM');
   expect(await child.exited, child.output()).toBe(0);
@@ -105,12 +116,7 @@ describe.concurrent('examples as processes (node --import tsx examples/run.ts <n
   it('progress-cancel: SIGTERM mid-task lets the task finish (drain), then exits 0', async ({
     onTestFinished,
   }) => {
-    const { gw, child } = await startExample(onTestFinished, 'progress-cancel');
-    const task = gw.submitTask({
-      capabilityType: 'examples/progress-cancel',
-      input: { items: ['a', 'b', 'c', 'd'], delayMs: 100 },
-    });
-    await gw.waitFor('progress', (e) => e.taskId === task.taskId);
+    const { gw, child, task } = await midTask(onTestFinished);
     await stopWithSigterm(child);
     expect(gw.task(task.taskId)).toMatchObject({ state: 'acked' });
   });
@@ -118,12 +124,7 @@ describe.concurrent('examples as processes (node --import tsx examples/run.ts <n
   it('progress-cancel: one Ctrl-C delivered twice (npm and tsx relay it) still drains', async ({
     onTestFinished,
   }) => {
-    const { gw, child } = await startExample(onTestFinished, 'progress-cancel');
-    const task = gw.submitTask({
-      capabilityType: 'examples/progress-cancel',
-      input: { items: ['a', 'b', 'c', 'd'], delayMs: 100 },
-    });
-    await gw.waitFor('progress', (e) => e.taskId === task.taskId);
+    const { gw, child, task } = await midTask(onTestFinished);
     child.process.kill('SIGINT');
     setTimeout(() => child.process.kill('SIGINT'), 30);
     expect(await child.exited, child.output()).toBe(0);

@@ -12,13 +12,10 @@ import {
   hostileViolations,
   runHostile,
 } from './hostile-scenario.js';
+import { fuzzSettings } from './settings.js';
 
-const numRuns = Number(process.env.FUZZ_RUNS ?? 30);
-const seed =
-  process.env.FUZZ_SEED === undefined
-    ? Date.now() ^ (Math.random() * 0x7fffffff)
-    : Number(process.env.FUZZ_SEED);
-const path = process.env.FUZZ_PATH;
+const settings = fuzzSettings(30);
+const { numRuns, seed } = settings;
 
 afterAll(closeHostileGateway);
 
@@ -31,7 +28,7 @@ it(`keeps the neuron alive, its loops at their floors and its frames valid over 
     fc.asyncProperty(hostileScenario, async (s) => {
       expect(hostileViolations(await runHostile(s)), 'invariants').toEqual([]);
     }),
-    { numRuns, seed, ...(path ? { path } : {}), endOnFailure: true },
+    { ...settings, endOnFailure: true },
   );
   const ms = Date.now() - started;
   console.log(`hostile fuzz: ${numRuns} runs in ${ms} ms (${(ms / numRuns).toFixed(0)} ms a run)`);

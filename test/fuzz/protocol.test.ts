@@ -6,13 +6,10 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { runScenario, scenario, violations } from './scenario.js';
+import { fuzzSettings } from './settings.js';
 
-const numRuns = Number(process.env.FUZZ_RUNS ?? 200);
-const seed =
-  process.env.FUZZ_SEED === undefined
-    ? Date.now() ^ (Math.random() * 0x7fffffff)
-    : Number(process.env.FUZZ_SEED);
-const path = process.env.FUZZ_PATH;
+const settings = fuzzSettings(200);
+const { numRuns, seed } = settings;
 
 it(`keeps every protocol invariant over ${numRuns} random runs`, async () => {
   console.log(`fuzz: seed ${seed}, ${numRuns} runs (replay: FUZZ_SEED=${seed} npm run test:fuzz)`);
@@ -22,7 +19,7 @@ it(`keeps every protocol invariant over ${numRuns} random runs`, async () => {
       const broken = violations(await runScenario(s));
       expect(broken, 'invariants').toEqual([]);
     }),
-    { numRuns, seed, ...(path ? { path } : {}), endOnFailure: false },
+    { ...settings, endOnFailure: false },
   );
   console.log(`fuzz: ${numRuns} runs in ${Date.now() - started} ms`);
 }, 600_000);

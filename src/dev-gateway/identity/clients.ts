@@ -6,23 +6,16 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { StateDir } from './state.js';
+import type { ClientInfo } from './types.js';
 
 export const CLIENTS_FILE = 'clients.json';
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-export interface ClientRecord {
-  clientId: string;
+/** What the book keeps of a client: what `ClientInfo` shows, and the hash of its secret. */
+export type ClientRecord = Omit<ClientInfo, 'neurons'> & {
   /** base64url SHA-256 of the secret. */
   secretHash: string;
-  clientName?: string;
-  capabilities: string[];
-  orgId?: string;
-  createdAt: number;
-  revokedAt?: number;
-  revokeReason?: string;
-  /** In memory only: not worth a write per token. */
-  lastTokenAt?: number;
-}
+};
 
 interface ClientsFile {
   version: 1;

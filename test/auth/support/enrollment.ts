@@ -53,3 +53,11 @@ export async function failure(promise: Promise<unknown>): Promise<EnrollmentErro
   expect(err).toBeInstanceOf(EnrollmentError);
   return err as EnrollmentError;
 }
+
+/** `enrollment` against one IdP: `run(overrides?, decide?)`. */
+export function enrollmentWith(idp: TestIdp) {
+  return (
+    overrides?: Partial<EnrollOptions>,
+    decide?: ((userCode: string) => Promise<void>) | null,
+  ): Promise<Run> => enrollment(idp, overrides, decide);
+}

@@ -23,6 +23,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { CredentialFile } from '@holokai/neuron-sdk/auth';
 import { exportJWK, generateKeyPair } from 'jose';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { OidcProviderModule, ProviderInstance } from './oidc-provider-types.js';
 
 export const ENROLLMENT_CLIENT_ID = 'neuron-enrollment';
@@ -304,4 +305,26 @@ function answerFault(fault: Fault, req: IncomingMessage, res: ServerResponse): v
     ...fault.headers,
   });
   res.end(body);
+}
+
+/**
+ * One IdP for the calling suite, started before its tests and closed after them, its injected
+ * faults cleared after each test. The object returned stands for that IdP.
+ */
+export function useIdp(): TestIdp {
+  let current: TestIdp | undefined;
+  beforeAll(async () => {
+    current = await startIdp();
+  });
+  afterAll(() => current?.close());
+  afterEach(() => {
+    if (current) current.faults.length = 0;
+  });
+  return new Proxy({} as TestIdp, {
+    get(_target, key) {
+      if (!current) throw new Error('useIdp(): the IdP is not started yet (use it inside a test)');
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
 }
