@@ -22,6 +22,7 @@ export {
   type LeaseInput,
   type LeaseMachine,
   type LeaseNotification,
+  type LeaseSettled,
   leaseMachine,
   type Outcome,
   outcomeRetryDelay,
@@ -30,23 +31,37 @@ export {
   type Settlement,
 } from './lease.js';
 export {
-  type LeaseDelivery,
+  type CapabilityState,
+  type HeartbeatAnswered,
+  inFlightOf,
+  type LeasePoolEmitted,
   type LeasePoolEvent,
+  type LeasePoolInput,
   type LeasePoolLogic,
+  type LeasePoolNotification,
   type LeasePoolSnapshot,
   leasePool,
+  type PoolLease,
 } from './lease-pool.js';
 export {
   type HeartbeatInput,
   type HeartbeatOutput,
-  type LeaseEntry,
-  type LeasePhase,
-  LeaseTable,
+  LEASE_POOL,
   type NeuronContext,
   type NeuronEmitted,
   type NeuronEvent,
   type NeuronMachine,
+  type NeuronMachineEmitted,
   type NeuronMachineInput,
   neuronMachine,
 } from './neuron.js';
-export type { CapabilitySlots, SlotTable } from './slots.js';
+export {
+  LeaseQueue,
+  SLOT_RULES,
+  type SlotCounts,
+  type SlotEvent,
+  type SlotRule,
+  type SlotStep,
+  slotTransition,
+} from './slots.js';
+export { fromTask, type TaskLogic, type TaskSnapshot } from './task.js';

@@ -1,97 +1,505 @@
 /**
- * The neuron's lease actors, kept in a `Map` by leaseId. The neuron machine spawns, addresses and
- * forgets its leases through this one child instead of holding them as its own children: xstate
- * copies a machine's `children` record on every spawn and stop, which costs O(leases in flight)
- * per lease — quadratic with thousands in flight — and turns every leaseId into an object key (a
- * new hidden class per lease, a new `xstate.done.actor.<id>` event type that xstate memoizes for
- * good). Here each of those is O(1) and nothing is keyed by leaseId but the `Map`.
+ * The lease pool: every lease from its frame to its settlement, in one place. It recognises
+ * replays, refuses what it must, spawns one lease actor per lease (id = leaseId), keeps each
+ * capability's slots and FIFO (`slots.ts`), starts leases as slots free, routes `cancel`,
+ * `capability-revoked`, renewals and `lost`, lists the leases in flight for heartbeats, and
+ * reports `lease:received` / `lease:settled` itself. The neuron machine keeps the connection,
+ * heartbeat timing and the drain: it hears from the pool only `leases.idle`, once the last lease
+ * of a draining neuron has settled.
  *
- * The lease actors are the pool's children: what they send their parent (`lease.*`
- * notifications) is passed on to the neuron as it is; their `done` events end here. A lease that
- * fails (an SDK bug: handlers' failures are outcomes) fails the pool, and so the neuron, as an
- * unhandled child error does in xstate.
+ * It is an actor of its own logic, not a machine: it holds thousands of leases in `Map`s and
+ * updates them in place, where a machine's context would be copied on every event. xstate also
+ * copies a machine's `children` record on every spawn and stop (O(leases) per lease) and keys it
+ * by leaseId (a hidden class and a memoized `xstate.done.actor.<id>` per lease); here each of
+ * those is O(1). Its decisions stay explicit: the slot rules are `slotTransition`, walked by the
+ * model tests, and each lease's life is the lease machine.
  */
 import {
   type ActorLogic,
   type ActorRefFrom,
+  type ActorScope,
   type AnyActorRef,
   createActor,
-  type EventObject,
   type Snapshot,
 } from 'xstate';
-import type { LeaseEvent, LeaseInput, LeaseMachine } from './lease.js';
+import { MAX_TIMER_MS } from '../src/limits.js';
+import type {
+  CancelFrame,
+  CapabilityRevokedFrame,
+  CheckedHeartbeatAnswer,
+  InFlightLease,
+  LeaseFrame,
+} from '../src/protocol/frames.js';
+import { Deadlines } from './deadlines.js';
+import type {
+  LeaseEvent,
+  LeaseMachine,
+  LeaseNotification,
+  LeaseSettled,
+  Outcome,
+} from './lease.js';
+import { SettledLeases } from './settled-leases.js';
+import { errorOf, outputOf, toError } from './shared.js';
+import { LeaseQueue, type SlotCounts, type SlotEvent, slotTransition } from './slots.js';
 
-/** One event for one lease. */
-export interface LeaseDelivery {
-  leaseId: string;
-  event: LeaseEvent;
+export interface LeasePoolInput {
+  /** Capability type → its concurrency limit. */
+  capabilities: Record<string, number>;
+  cancelGraceMs: number;
+  /** Used when a lease frame has no (valid) `expiresAt`. */
+  defaultLeaseTtlMs: number;
+}
+
+/** One lease the pool holds. */
+export interface PoolLease {
+  readonly leaseId: string;
+  readonly capabilityType: string;
+  readonly actor: ActorRefFrom<LeaseMachine>;
+  /** Its deadline when it arrived: a queued lease is never renewed, so it holds while it waits. */
+  readonly expiresAt: number;
+  /** In its capability's FIFO, waiting for a slot. */
+  waiting: boolean;
+  /** Holding one of its capability's slots: its handler runs. */
+  running: boolean;
+}
+
+export interface CapabilityState {
+  counts: SlotCounts;
+  queue: LeaseQueue<PoolLease>;
+  /** False while the gateway does not list it as effective, or after `capability-revoked`. */
+  served: boolean;
+}
+
+export interface HeartbeatAnswered {
+  type: 'heartbeat-answered';
+  /** ms since the epoch the heartbeat was sent. */
+  sentAt: number;
+  /** The leases it listed. */
+  leaseIds: string[];
+  /** The answer's body once checked; `undefined` when it had none (or none worth reading). */
+  answer: CheckedHeartbeatAnswer | undefined;
 }
 
 export type LeasePoolEvent =
-  /** Create and start the lease's actor (its id is the leaseId). */
-  | { type: 'spawn-lease'; input: LeaseInput }
-  /** Events for leases; one for a lease the pool no longer holds is dropped. */
-  | { type: 'deliver'; deliveries: LeaseDelivery[] };
+  | (LeaseFrame & { receivedAt: number })
+  | CancelFrame
+  | CapabilityRevokedFrame
+  /** A `registered` frame: exactly these capability types are effective. */
+  | { type: 'serve'; capabilityTypes: string[] }
+  /** The gateway refused to register these: leases for them are refused until served again. */
+  | { type: 'unserve'; capabilityTypes: string[] }
+  | { type: 'update-capability'; capabilityType: string; concurrency: number }
+  /** Drain step 1: refuse new leases, nack the queued ones `SHUTDOWN`. */
+  | { type: 'refuse-leases' }
+  /** Drain step 3: abort every lease still held. */
+  | { type: 'abort-all' }
+  | HeartbeatAnswered
+  | LeaseNotification
+  /** The pool's own timer: the soonest deadline of a queued lease has come. */
+  | { type: 'queue-expiry' };
+
+/** What the pool reports; the `Neuron` turns these into its events. */
+export type LeasePoolEmitted =
+  | {
+      type: 'lease:received';
+      leaseId: string;
+      taskId: string;
+      capabilityType: string;
+      /** The task's delivery attempt, when the gateway sent one. */
+      attempt: number | undefined;
+      duplicate: boolean;
+    }
+  | ({ type: 'lease:settled' } & LeaseSettled)
+  /** An outcome the gateway refused for good. */
+  | { type: 'error'; error: Error };
+
+/** What the pool tells its parent. */
+export type LeasePoolNotification = { type: 'leases.idle' };
 
 export type LeasePoolSnapshot = Snapshot<undefined> & {
-  /** Live lease actors by leaseId; a lease leaves when its actor reaches a final state. */
-  leases: ReadonlyMap<string, ActorRefFrom<LeaseMachine>>;
+  /** The leases held, by leaseId; a lease leaves when its actor reaches a final state. */
+  readonly leases: ReadonlyMap<string, PoolLease>;
+  readonly capabilities: ReadonlyMap<string, CapabilityState>;
+  /** Settled leaseIds; a replayed `lease` for one of them is a duplicate. */
+  readonly settled: SettledLeases;
+  /** Drain step 1 has run: new leases are nacked `SHUTDOWN`. */
+  readonly refusing: boolean;
 };
 
-export type LeasePoolLogic = ActorLogic<LeasePoolSnapshot, LeasePoolEvent>;
+export type LeasePoolLogic = ActorLogic<
+  LeasePoolSnapshot,
+  LeasePoolEvent,
+  LeasePoolInput,
+  ActorScope<LeasePoolSnapshot, LeasePoolEvent>['system'],
+  LeasePoolEmitted
+>;
+
+/** Remember settled leaseIds for 10 to 20 minutes, to recognise replays. */
+const SETTLED_MEMORY_MS = 10 * 60_000;
 
 const DONE = 'xstate.done.actor.';
+const QUEUE_EXPIRY = 'queue-expiry';
 const ERROR = 'xstate.error.actor.';
 
-function stopAll(leases: Map<string, AnyActorRef>, scope: { stopChild(a: AnyActorRef): void }) {
-  for (const actor of leases.values()) scope.stopChild(actor);
-  leases.clear();
+/** The pool's state, mutable: only this module changes it. */
+interface PoolState {
+  status: 'active' | 'stopped' | 'error';
+  output: undefined;
+  error: unknown;
+  leases: Map<string, PoolLease>;
+  capabilities: Map<string, CapabilityState>;
+  settled: SettledLeases;
+  refusing: boolean;
+  settings: LeasePoolInput;
+  /** The queued leases by deadline, and when the pool's timer is set to expire the soonest. */
+  deadlines: Deadlines<PoolLease>;
+  expiryTimerAt: number | undefined;
+}
+
+type Scope = Parameters<LeasePoolLogic['transition']>[2];
+
+/**
+ * The leases whose handler has started and that have not settled: what heartbeats renew. From
+ * the pool's actor (none when there is no pool).
+ */
+export function inFlightOf(pool: AnyActorRef | undefined): InFlightLease[] {
+  const list: InFlightLease[] = [];
+  const snapshot = pool?.getSnapshot() as LeasePoolSnapshot | undefined;
+  if (!snapshot?.leases) return list;
+  for (const { leaseId, actor } of snapshot.leases.values()) {
+    const { startedAt, taskId } = actor.getSnapshot().context;
+    if (startedAt !== undefined) {
+      list.push({ leaseId, taskId, startedAt: new Date(startedAt).toISOString() });
+    }
+  }
+  return list;
 }
 
 /**
- * The pool's logic over `lease` (the lease machine with its effects provided). Its snapshot is
- * updated in place: it holds live actor references, which are never persisted or compared.
+ * The lease's deadline: its `expiresAt`, else the default TTL. Held to at most `MAX_TIMER_MS`
+ * ahead, so the queued lease's expiry timer (and the retry guard) stays within what a timer
+ * holds; a deadline already past is kept (the lease then settles `expired` without running).
  */
+function leaseExpiry(frame: LeaseFrame, receivedAt: number, defaultTtlMs: number): number {
+  const parsed = frame.expiresAt === undefined ? Number.NaN : Date.parse(frame.expiresAt);
+  return Number.isFinite(parsed) ? boundedDeadline(parsed, receivedAt) : receivedAt + defaultTtlMs;
+}
+
+function boundedDeadline(expiresAt: number, now: number): number {
+  return Math.min(expiresAt, now + MAX_TIMER_MS);
+}
+
+const nack = (reason: string, code: string): Outcome => ({
+  kind: 'nack',
+  nack: 'retryable',
+  reason,
+  code,
+});
+
+/** The pool's logic over `lease`, the lease machine with its effects provided. */
 export function leasePool(lease: LeaseMachine): LeasePoolLogic {
-  return {
-    getInitialSnapshot: () => ({
-      status: 'active',
-      output: undefined,
-      error: undefined,
-      leases: new Map(),
-    }),
-    transition: (snapshot, received, scope) => {
-      const leases = snapshot.leases as Map<string, ActorRefFrom<LeaseMachine>>;
-      const event = received as EventObject;
-      switch (event.type) {
-        case 'spawn-lease': {
-          const { input } = event as Extract<LeasePoolEvent, { type: 'spawn-lease' }>;
-          const actor = createActor(lease, { id: input.frame.leaseId, parent: scope.self, input });
-          leases.set(input.frame.leaseId, actor);
-          scope.defer(() => actor.start());
-          return snapshot;
-        }
-        case 'deliver': {
-          const { deliveries } = event as Extract<LeasePoolEvent, { type: 'deliver' }>;
-          scope.defer(() => {
-            for (const { leaseId, event: e } of deliveries) leases.get(leaseId)?.send(e);
-          });
-          return snapshot;
-        }
-        case 'xstate.stop':
-          stopAll(leases, scope);
-          return { status: 'stopped', output: undefined, error: undefined, leases };
+  /** Send one lease an event (dropped if the pool no longer holds it). */
+  const tell = (held: PoolLease | undefined, event: LeaseEvent): void => {
+    held?.actor.send(event);
+  };
+
+  /** Apply a slot event to a capability and start the leases it admits. */
+  const slot = (capability: CapabilityState, event: SlotEvent): void => {
+    const step = slotTransition(capability.counts, event);
+    capability.counts = step.counts;
+    for (let i = 0; i < step.start; i++) {
+      const next = capability.queue.shift();
+      if (!next) break;
+      next.waiting = false;
+      next.running = true;
+      next.actor.send({ type: 'start' });
+    }
+  };
+
+  /** A queued lease leaves the line without running: its place goes to the next one. */
+  const withdraw = (state: PoolState, held: PoolLease): void => {
+    if (!held.waiting) return;
+    held.waiting = false;
+    const capability = state.capabilities.get(held.capabilityType);
+    if (capability) slot(capability, { type: 'withdrawn' });
+  };
+
+  const reportIdle = (state: PoolState, scope: Scope): void => {
+    if (state.refusing && state.leases.size === 0) {
+      const parent: AnyActorRef | undefined = scope.self._parent;
+      parent?.send({ type: 'leases.idle' } satisfies LeasePoolNotification);
+    }
+  };
+
+  const receive = (
+    state: PoolState,
+    frame: LeaseFrame & { receivedAt: number },
+    scope: Scope,
+  ): void => {
+    const { receivedAt, ...leaseFrame } = frame;
+    const { leaseId, capabilityType } = leaseFrame;
+    const duplicate = state.leases.has(leaseId) || state.settled.has(leaseId);
+    scope.emit({
+      type: 'lease:received',
+      leaseId,
+      taskId: leaseFrame.task.taskId,
+      capabilityType,
+      attempt: leaseFrame.task.attempt,
+      duplicate,
+    });
+    if (duplicate) return;
+    const refusal = state.refusing
+      ? nack('the neuron is shutting down', 'SHUTDOWN')
+      : state.capabilities.get(capabilityType)?.served
+        ? undefined
+        : nack(`this neuron does not serve ${capabilityType}`, 'UNKNOWN_CAPABILITY');
+    const expiresAt = leaseExpiry(leaseFrame, receivedAt, state.settings.defaultLeaseTtlMs);
+    const actor = createActor(lease, {
+      id: leaseId,
+      parent: scope.self,
+      input: {
+        frame: leaseFrame,
+        receivedAt,
+        expiresAt,
+        cancelGraceMs: state.settings.cancelGraceMs,
+        ...(refusal ? { refusal } : {}),
+      },
+    });
+    state.leases.set(leaseId, {
+      leaseId,
+      capabilityType,
+      actor,
+      expiresAt,
+      waiting: false,
+      running: false,
+    });
+    actor.start();
+  };
+
+  /**
+   * Queued leases whose deadline has passed leave the line (and hear `expire`) before any slot
+   * decision, so a freed slot never goes to one; then the timer is set for the next deadline.
+   */
+  const expireDue = (state: PoolState, scope: Scope): void => {
+    const now = Date.now();
+    for (let next = state.deadlines.peek(); next; next = state.deadlines.peek()) {
+      if (next.item.waiting && next.at > now) break;
+      state.deadlines.pop();
+      if (!next.item.waiting) continue;
+      withdraw(state, next.item);
+      tell(next.item, { type: 'expire' });
+    }
+    const soonest = state.deadlines.peek()?.at;
+    if (soonest === state.expiryTimerAt) return;
+    const { scheduler } = scope.system;
+    if (state.expiryTimerAt !== undefined) scheduler.cancel(scope.self, QUEUE_EXPIRY);
+    state.expiryTimerAt = soonest;
+    if (soonest === undefined) return;
+    scheduler.schedule(
+      scope.self,
+      scope.self,
+      { type: QUEUE_EXPIRY },
+      Math.max(0, soonest - now),
+      QUEUE_EXPIRY,
+    );
+  };
+
+  const queued = (state: PoolState, held: PoolLease | undefined, scope: Scope): void => {
+    const capability = held && state.capabilities.get(held.capabilityType);
+    if (!held || !capability) return;
+    expireDue(state, scope);
+    held.waiting = true;
+    capability.queue.push(held);
+    slot(capability, { type: 'queued' });
+    // Still waiting: its deadline joins the others (the timer follows the soonest).
+    if (held.waiting) {
+      state.deadlines.push(held.expiresAt, held);
+      if (state.expiryTimerAt === undefined || held.expiresAt < state.expiryTimerAt) {
+        expireDue(state, scope);
       }
-      if (event.type.startsWith(DONE)) {
-        leases.delete(event.type.slice(DONE.length));
-      } else if (event.type.startsWith(ERROR)) {
-        // xstate ends a failed actor without sending it `xstate.stop`: the other leases are
-        // stopped here (their handlers aborted), or they would run on, orphaned.
-        stopAll(leases, scope);
-        throw (event as { error?: unknown }).error;
-      } else if (event.type.startsWith('lease.')) {
-        const parent: AnyActorRef | undefined = scope.self._parent;
-        scope.defer(() => parent?.send(event));
+    }
+  };
+
+  const released = (state: PoolState, held: PoolLease | undefined, scope: Scope): void => {
+    if (!held?.running) return;
+    held.running = false;
+    const capability = state.capabilities.get(held.capabilityType);
+    if (!capability) return;
+    expireDue(state, scope);
+    slot(capability, { type: 'released' });
+  };
+
+  const settled = (state: PoolState, leaseId: string, output: LeaseSettled, scope: Scope) => {
+    const held = state.leases.get(leaseId);
+    if (!held) return;
+    withdraw(state, held);
+    released(state, held, scope);
+    state.leases.delete(leaseId);
+    state.settled.add(leaseId, Date.now());
+    scope.emit({ type: 'lease:settled', ...output });
+    reportIdle(state, scope);
+  };
+
+  /**
+   * The heartbeat's answer (checked by the heartbeat actor: only well-formed entries reach
+   * here). A listed lease named in `leases` gets that deadline; one named in `lost` is lost.
+   * With no `leases` list (no body, or a body without one) every listed lease that is not lost
+   * was renewed for its original TTL, counted from when the heartbeat was sent.
+   */
+  const heartbeatAnswered = (state: PoolState, event: HeartbeatAnswered): void => {
+    const lost = new Set(event.answer?.lost);
+    const renewals = event.answer?.leases;
+    const renewed = new Map(renewals?.map((l) => [l.leaseId, l.expiresAt]));
+    const now = Date.now();
+    for (const leaseId of event.leaseIds) {
+      const held = state.leases.get(leaseId);
+      if (!held) continue;
+      const expiresAt = renewed.get(leaseId);
+      if (lost.has(leaseId)) continue;
+      if (expiresAt !== undefined) {
+        tell(held, { type: 'renewed', expiresAt: boundedDeadline(expiresAt, now) });
+      } else if (renewals === undefined) {
+        tell(held, { type: 'heartbeat-accepted', sentAt: event.sentAt });
+      }
+    }
+    // A queued lease may be named too (the gateway reclaimed it): it never runs, posts nothing.
+    for (const leaseId of lost) {
+      const held = state.leases.get(leaseId);
+      if (!held) continue;
+      withdraw(state, held);
+      tell(held, { type: 'lost' });
+    }
+  };
+
+  /** Abort the leases `which` picks; queued ones leave the line at once. */
+  const abortWhere = (
+    state: PoolState,
+    which: (held: PoolLease) => boolean,
+    reason: 'shutdown' | 'revoked',
+  ): void => {
+    for (const held of state.leases.values()) {
+      if (!which(held)) continue;
+      withdraw(state, held);
+      tell(held, { type: 'abort', reason });
+    }
+  };
+
+  const stopAll = (state: PoolState, scope: Scope): void => {
+    for (const { actor } of state.leases.values()) scope.stopChild(actor);
+    state.leases.clear();
+  };
+
+  return {
+    getInitialSnapshot: (_, input) => {
+      const capabilities = new Map<string, CapabilityState>();
+      for (const [type, limit] of Object.entries(input.capabilities)) {
+        capabilities.set(type, {
+          counts: { limit, running: 0, queued: 0 },
+          queue: new LeaseQueue(),
+          served: true,
+        });
+      }
+      const state: PoolState = {
+        status: 'active',
+        output: undefined,
+        error: undefined,
+        leases: new Map(),
+        capabilities,
+        settled: new SettledLeases(SETTLED_MEMORY_MS, Date.now()),
+        refusing: false,
+        settings: input,
+        deadlines: new Deadlines(),
+        expiryTimerAt: undefined,
+      };
+      return state as LeasePoolSnapshot;
+    },
+    // The snapshot is updated in place: it holds live actor references, never persisted or
+    // compared.
+    transition: (snapshot, received, scope) => {
+      const state = snapshot as unknown as PoolState;
+      if (received.type.startsWith(DONE)) {
+        const leaseId = received.type.slice(DONE.length);
+        settled(state, leaseId, outputOf(received) as LeaseSettled, scope);
+        return snapshot;
+      }
+      if (received.type.startsWith(ERROR)) {
+        // A lease actor failed (an SDK bug: handlers' failures are outcomes). xstate ends a
+        // failed actor without sending it `xstate.stop`: the other leases are stopped here
+        // (their handlers aborted), or they would run on, orphaned; the neuron fails with it.
+        stopAll(state, scope);
+        throw errorOf(received);
+      }
+      const event = received as LeasePoolEvent | { type: 'xstate.stop' };
+      switch (event.type) {
+        case 'lease':
+          receive(state, event, scope);
+          break;
+        case 'lease.queued':
+          queued(state, state.leases.get(event.leaseId), scope);
+          break;
+        case 'lease.slot-released':
+          released(state, state.leases.get(event.leaseId), scope);
+          break;
+        case QUEUE_EXPIRY:
+          state.expiryTimerAt = undefined;
+          expireDue(state, scope);
+          break;
+        case 'lease.rejected':
+          scope.emit({ type: 'error', error: toError(event.error) });
+          break;
+        case 'cancel': {
+          const held = state.leases.get(event.leaseId);
+          if (!held) break;
+          withdraw(state, held);
+          tell(
+            held,
+            event.reason === undefined
+              ? { type: 'cancel' }
+              : { type: 'cancel', reason: event.reason },
+          );
+          break;
+        }
+        case 'capability-revoked': {
+          const capability = state.capabilities.get(event.capabilityType);
+          if (capability) capability.served = false;
+          abortWhere(state, (held) => held.capabilityType === event.capabilityType, 'revoked');
+          break;
+        }
+        case 'serve': {
+          const effective = new Set(event.capabilityTypes);
+          for (const [type, capability] of state.capabilities) {
+            capability.served = effective.has(type);
+          }
+          break;
+        }
+        case 'unserve':
+          for (const type of event.capabilityTypes) {
+            const capability = state.capabilities.get(type);
+            if (capability) capability.served = false;
+          }
+          break;
+        case 'update-capability': {
+          const capability = state.capabilities.get(event.capabilityType);
+          if (!capability) break;
+          expireDue(state, scope);
+          slot(capability, { type: 'limit', limit: event.concurrency });
+          break;
+        }
+        case 'refuse-leases':
+          state.refusing = true;
+          abortWhere(state, (held) => held.waiting, 'shutdown');
+          reportIdle(state, scope);
+          break;
+        case 'abort-all':
+          abortWhere(state, () => true, 'shutdown');
+          break;
+        case 'heartbeat-answered':
+          heartbeatAnswered(state, event);
+          break;
+        case 'xstate.stop':
+          stopAll(state, scope);
+          state.status = 'stopped';
+          break;
       }
       return snapshot;
     },

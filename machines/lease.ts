@@ -1,9 +1,12 @@
 /**
- * One lease, from the `lease` frame to its outcome: PROTOCOL.md "Lease semantics".
+ * One lease, from the `lease` frame to its outcome: PROTOCOL.md "Lease semantics". Its parent is
+ * the lease pool (`lease-pool.ts`), which decides when it may start and routes the gateway's news
+ * about it; its output, when it ends, is its `LeaseSettled`.
  *
- * Effects are actors: `validateInput`, `runHandler` (the user's handler, its abort signal and its
- * classification into an outcome) and `postOutcome` (one ack or nack POST). The machine decides
- * which outcome is due, when to retry its POST, and when to give up.
+ * Effects come in through `provide()`: the `validateInput` action (the capability's schema, run
+ * synchronously on arrival), the `runHandler` actor (the user's handler, its abort signal and the
+ * classification of how it ended) and the `postOutcome` actor (one ack or nack POST). The machine
+ * decides which outcome is due, when to retry its POST, and when to give up.
  */
 import { assign, fromCallback, sendParent, sendTo, setup } from 'xstate';
 import type { LeaseAbortReason } from '../src/errors.js';
@@ -19,13 +22,7 @@ import type {
   SchemaMismatchDetails,
   TaskPayload,
 } from '../src/protocol/frames.js';
-import {
-  describe,
-  isNotHeld,
-  isTransientPostFailure,
-  notProvided,
-  retryAfterOf,
-} from './shared.js';
+import { errorOf, isNotHeld, isTransientPostFailure, notProvided, retryAfterOf } from './shared.js';
 
 /** What the lease ends with on the wire. */
 export type Outcome =
@@ -76,6 +73,7 @@ export interface LeaseContext {
   refusal: Outcome | undefined;
   /** The input after validation (and zod transforms). */
   input: unknown;
+  /** ms since the epoch its handler started; the pool lists it in heartbeats from then on. */
   startedAt: number | undefined;
   /** How long the handler ran (until it settled or was given up on). */
   durationMs: number;
@@ -85,7 +83,7 @@ export interface LeaseContext {
   abortReason: LeaseAbortReason | undefined;
   postAttempts: number;
   retryDelayMs: number;
-  lastError: string | undefined;
+  lastError: unknown;
 }
 
 export type LeaseEvent =
@@ -101,24 +99,29 @@ export type LeaseEvent =
   | { type: 'heartbeat-accepted'; sentAt: number }
   /** The heartbeat answer listed this lease in `lost`. */
   | { type: 'lost' }
+  /** The pool: its deadline passed while it waited for a slot. */
+  | { type: 'expire' }
   /** From the `runHandler` actor. */
   | { type: 'handler.settled'; outcome: Outcome };
 
-/** What a lease tells its parent, the neuron. */
+/** What a lease tells its parent, the pool, while it lives. */
 export type LeaseNotification =
+  /** Validated: it waits for a slot. */
   | { type: 'lease.queued'; leaseId: string }
+  /** Its handler has ended (or been given up on): its slot is free. */
   | { type: 'lease.slot-released'; leaseId: string }
-  | {
-      type: 'lease.settled';
-      leaseId: string;
-      taskId: string;
-      capabilityType: string;
-      settlement: Settlement;
-      outcome?: Outcome;
-      durationMs: number;
-    }
   /** The outcome POST was refused for good (not 409/410): the neuron reports `error`. */
   | { type: 'lease.rejected'; leaseId: string; error: unknown };
+
+/** The lease actor's output: how it ended. */
+export interface LeaseSettled {
+  leaseId: string;
+  taskId: string;
+  capabilityType: string;
+  settlement: Settlement;
+  outcome: Outcome | undefined;
+  durationMs: number;
+}
 
 export interface RunHandlerInput {
   leaseId: string;
@@ -153,6 +156,24 @@ const nack = (kind: NackKind, reason: string, code?: string): Outcome =>
     ? { kind: 'nack', nack: kind, reason }
     : { kind: 'nack', nack: kind, reason, code };
 
+/** The nack for an input that does not match its capability's schema. */
+export function inputMismatch(details: SchemaMismatchDetails): Outcome {
+  return {
+    kind: 'nack',
+    nack: 'schema-mismatch',
+    reason: 'input does not match the capability schema',
+    details,
+  };
+}
+
+/** The nack for an input whose schema check itself failed (a transform that threw…). */
+export function inputCheckFailed(error: unknown): Outcome {
+  return nack(
+    'retryable',
+    `input validation failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
+}
+
 const abortOutcome = (reason: 'shutdown' | 'revoked'): Outcome =>
   reason === 'shutdown'
     ? nack('retryable', 'the neuron is shutting down', 'SHUTDOWN')
@@ -163,13 +184,9 @@ const leaseSetup = setup({
     input: {} as LeaseInput,
     context: {} as LeaseContext,
     events: {} as LeaseEvent,
+    output: {} as LeaseSettled,
   },
   actors: {
-    /** Resolves with the validated input; rejects with `SchemaMismatchDetails` in `details`. */
-    validateInput: notProvided<
-      unknown,
-      { leaseId: string; capabilityType: string; input: unknown }
-    >('lease', 'validateInput'),
     /**
      * Runs the handler; sends back `handler.settled` with the classified outcome. Receives
      * `{ type: 'abort', reason }` to fire the handler's signal; aborts it on cleanup too.
@@ -193,24 +210,18 @@ const leaseSetup = setup({
         leaseId: context.leaseId,
       }),
     ),
-    notifySettled: sendParent(({ context }): LeaseNotification => {
-      const settled: LeaseNotification = {
-        type: 'lease.settled',
-        leaseId: context.leaseId,
-        taskId: context.taskId,
-        capabilityType: context.capabilityType,
-        settlement: context.settlement ?? 'delivered',
-        durationMs: context.durationMs,
-      };
-      return context.outcome ? { ...settled, outcome: context.outcome } : settled;
-    }),
     notifyRejected: sendParent(
       ({ context, event }): LeaseNotification => ({
         type: 'lease.rejected',
         leaseId: context.leaseId,
-        error: (event as { error?: unknown }).error,
+        error: errorOf(event),
       }),
     ),
+    /**
+     * Checks `task.input` against the capability's schema: sets `input` (after transforms), or
+     * `outcome` to the nack a mismatch earns. Provided by the neuron; by default every input fits.
+     */
+    validateInput: assign(({ context }): Partial<LeaseContext> => ({ input: context.task.input })),
     /** Log that an outcome was dropped; supplied by the neuron. */
     warnDropped: () => {},
     abortHandler: sendTo('handler', ({ context }) => ({
@@ -218,27 +229,18 @@ const leaseSetup = setup({
       reason: context.abortReason ?? 'cancelled',
     })),
     recordRefusal: assign({ outcome: ({ context }) => context.refusal }),
-    recordInput: assign({ input: ({ event }) => (event as { output?: unknown }).output }),
-    recordInputMismatch: assign({
-      outcome: ({ event }) => {
-        const error = (event as { error?: unknown }).error;
-        const details = (error as { details?: SchemaMismatchDetails } | undefined)?.details;
-        if (details) {
-          return {
-            kind: 'nack' as const,
-            nack: 'schema-mismatch' as const,
-            reason: 'input does not match the capability schema',
-            details,
-          };
-        }
-        return nack('retryable', `input validation failed: ${describe(error)}`);
-      },
-    }),
     recordStart: assign({ startedAt: () => Date.now() }),
-    recordHandlerEnd: assign({
-      durationMs: ({ context }) =>
-        context.startedAt === undefined ? 0 : Date.now() - context.startedAt,
-    }),
+    /**
+     * Leaving `executing`, however: how long the handler ran, and — when it settled on its own,
+     * not after a cancel or abort had already decided the outcome — what it settled with.
+     */
+    recordHandlerEnd: assign(({ context, event }) => ({
+      durationMs: context.startedAt === undefined ? 0 : Date.now() - context.startedAt,
+      outcome:
+        event.type === 'handler.settled' && context.abortReason === undefined
+          ? event.outcome
+          : context.outcome,
+    })),
     recordCancel: assign({
       abortReason: 'cancelled' as const,
       outcome: ({ event }) =>
@@ -252,9 +254,6 @@ const leaseSetup = setup({
       return { abortReason: reason, outcome: abortOutcome(reason) };
     }),
     recordLost: assign({ abortReason: 'lost' as const, settlement: 'lost' as const }),
-    recordHandlerOutcome: assign({
-      outcome: ({ event }) => (event.type === 'handler.settled' ? event.outcome : undefined),
-    }),
     recordRenewal: assign({
       expiresAt: ({ context, event }) => {
         if (event.type === 'renewed') return event.expiresAt;
@@ -263,15 +262,14 @@ const leaseSetup = setup({
       },
     }),
     recordPostFailure: assign(({ context, event }) => {
-      const error = (event as { error?: unknown }).error;
+      const error = errorOf(event);
       const postAttempts = context.postAttempts + 1;
       return {
         postAttempts,
         retryDelayMs: outcomeRetryDelay(postAttempts, retryAfterOf(error)),
-        lastError: describe(error),
+        lastError: error,
       };
     }),
-    recordDelivered: assign({ settlement: 'delivered' as const }),
     recordNotHeld: assign({ settlement: 'not-held' as const }),
     recordExpired: assign({ settlement: 'expired' as const }),
     recordRejected: assign({ settlement: 'rejected' as const }),
@@ -281,21 +279,22 @@ const leaseSetup = setup({
     /** Its `expiresAt` had passed when it arrived: the gateway has already reclaimed it. */
     arrivedExpired: ({ context }) => context.expiresAt <= context.receivedAt,
     leaseLost: ({ context }) => context.settlement === 'lost',
+    /** `validateInput` decided the outcome: a schema mismatch. */
+    inputRejected: ({ context }) => context.outcome !== undefined,
     handlerAcked: ({ event }) => event.type === 'handler.settled' && event.outcome.kind === 'ack',
     /** 409/410 `LEASE_NOT_HELD`: never retried. */
-    notHeld: ({ event }) => isNotHeld((event as { error?: unknown }).error),
+    notHeld: ({ event }) => isNotHeld(errorOf(event)),
     /** 401 here means the second 401 in a row: retried like a transient failure after re-auth. */
-    transient: ({ event }) => isTransientPostFailure((event as { error?: unknown }).error),
+    transient: ({ event }) => isTransientPostFailure(errorOf(event)),
     /** Transient, and the next try still lands before the lease expires. */
     retryable: ({ context, event }) => {
-      const error = (event as { error?: unknown }).error;
+      const error = errorOf(event);
       const retryAt = Date.now() + outcomeRetryDelay(context.postAttempts + 1, retryAfterOf(error));
       return isTransientPostFailure(error) && retryAt < context.expiresAt;
     },
   },
   delays: {
     cancelGrace: ({ context }) => context.cancelGraceMs,
-    queueExpiry: ({ context }) => Math.max(0, context.expiresAt - Date.now()),
     outcomeRetry: ({ context }) => context.retryDelayMs,
   },
 });
@@ -311,7 +310,7 @@ const deliveringOutcome = leaseSetup.createStateConfig({
       invoke: {
         src: 'postOutcome',
         input: ({ context }) => postInput(context),
-        onDone: { target: '#lease.settled', actions: 'recordDelivered' },
+        onDone: '#lease.settled',
         onError: [
           {
             guard: 'notHeld',
@@ -371,25 +370,15 @@ export const leaseMachine = leaseSetup.createMachine({
         { target: 'validating' },
       ],
     },
+    /** Synchronous: the schema check runs on entry, and the lease leaves in the same step. */
     validating: {
-      invoke: {
-        src: 'validateInput',
-        input: ({ context }) => ({
-          leaseId: context.leaseId,
-          capabilityType: context.capabilityType,
-          input: context.task.input,
-        }),
-        onDone: { target: 'queued', actions: 'recordInput' },
-        onError: { target: 'nacking', actions: 'recordInputMismatch' },
-      },
-      on: {
-        cancel: { target: 'nacking', actions: 'recordCancel' },
-        abort: { target: 'nacking', actions: 'recordAbort' },
-      },
+      entry: 'validateInput',
+      always: [{ guard: 'inputRejected', target: 'nacking' }, { target: 'queued' }],
     },
     /**
      * Waiting for a slot; not listed in heartbeats, so never renewed. A heartbeat answer may
-     * still name it `lost` (the gateway reclaimed it): it then never runs, and posts nothing.
+     * still name it `lost` (the gateway reclaimed it), or its deadline pass (`expire`, from the
+     * pool, which keeps one timer for all queued leases): it then never runs, and posts nothing.
      */
     queued: {
       entry: 'notifyQueued',
@@ -398,8 +387,8 @@ export const leaseMachine = leaseSetup.createMachine({
         cancel: { target: 'nacking', actions: 'recordCancel' },
         abort: { target: 'nacking', actions: 'recordAbort' },
         lost: { target: 'lost', actions: 'recordLost' },
+        expire: 'expired',
       },
-      after: { queueExpiry: { target: 'expired' } },
     },
     executing: {
       entry: 'recordStart',
@@ -419,8 +408,8 @@ export const leaseMachine = leaseSetup.createMachine({
         running: {
           on: {
             'handler.settled': [
-              { target: '#lease.acking', actions: 'recordHandlerOutcome', guard: 'handlerAcked' },
-              { target: '#lease.nacking', actions: 'recordHandlerOutcome' },
+              { target: '#lease.acking', guard: 'handlerAcked' },
+              { target: '#lease.nacking' },
             ],
             cancel: { target: 'cancelling', actions: ['recordCancel', 'abortHandler'] },
             abort: { target: 'aborting', actions: ['recordAbort', 'abortHandler'] },
@@ -450,17 +439,19 @@ export const leaseMachine = leaseSetup.createMachine({
      */
     expired: {
       type: 'final',
-      entry: ['recordExpired', 'notifySettled'],
+      entry: 'recordExpired',
     },
-    lost: {
-      type: 'final',
-      entry: 'notifySettled',
-    },
-    settled: {
-      type: 'final',
-      entry: 'notifySettled',
-    },
+    lost: { type: 'final' },
+    settled: { type: 'final' },
   },
+  output: ({ context }): LeaseSettled => ({
+    leaseId: context.leaseId,
+    taskId: context.taskId,
+    capabilityType: context.capabilityType,
+    settlement: context.settlement ?? 'delivered',
+    outcome: context.outcome,
+    durationMs: context.durationMs,
+  }),
 });
 
 function postInput(context: LeaseContext): PostOutcomeInput {

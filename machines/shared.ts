@@ -1,28 +1,39 @@
-/** Small pure helpers the machines share. */
-import { fromPromise, type NonReducibleUnknown } from 'xstate';
+/**
+ * Small pure helpers the machines share. Effects fail with the SDK's error classes
+ * (`GatewayStatusError`, `RegistrationRejectedError`, `NetworkError`…); the machines decide by
+ * those types, never by reading fields off whatever was thrown.
+ */
+import type { EventObject } from 'xstate';
+import { GatewayStatusError, RegistrationRejectedError } from '../src/errors.js';
+import { fromTask } from './task.js';
 
 /** The default of an effect actor the machine names but its user must provide: it rejects. */
-export function notProvided<TOutput = void, TInput = NonReducibleUnknown>(
-  machine: string,
-  name: string,
-) {
-  return fromPromise<TOutput, TInput>(() =>
+export function notProvided<TOutput = void, TInput = unknown>(machine: string, name: string) {
+  return fromTask<TOutput, TInput>(() =>
     Promise.reject(new Error(`${machine} actor '${name}' was not provided`)),
   );
 }
 
-/** The HTTP status an effect's error carries (`GatewayStatusError.status`), if any. */
-export function statusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const status = (error as { status?: unknown }).status;
-  return typeof status === 'number' ? status : undefined;
+/** What an `xstate.error.actor.*` event carries (any other event carries none). */
+export function errorOf(event: EventObject): unknown {
+  return 'error' in event ? event.error : undefined;
 }
 
-/** `Retry-After` in ms, when the error carries one. */
+/** What an `xstate.done.actor.*` event carries. */
+export function outputOf(event: EventObject): unknown {
+  return 'output' in event ? event.output : undefined;
+}
+
+/** The HTTP status of a refusal by the gateway; `undefined` when it never answered. */
+export function statusOf(error: unknown): number | undefined {
+  if (error instanceof GatewayStatusError) return error.status;
+  if (error instanceof RegistrationRejectedError) return error.status;
+  return undefined;
+}
+
+/** `Retry-After` in ms, when the gateway's answer carried one. */
 export function retryAfterOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const ms = (error as { retryAfterMs?: unknown }).retryAfterMs;
-  return typeof ms === 'number' && ms >= 0 ? ms : undefined;
+  return error instanceof GatewayStatusError ? error.retryAfterMs : undefined;
 }
 
 /** A short, token-free description of an effect's failure. */

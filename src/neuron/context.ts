@@ -45,7 +45,8 @@ export interface ContextParts {
   deadline: () => number;
   /** Called when the handler first reads `ctx.signal`. */
   signal: () => AbortSignal;
-  log: NeuronLogger;
+  /** Called when the handler (or a warning about its input) first needs `ctx.log`. */
+  log: () => NeuronLogger;
   progress: (update: ProgressUpdate) => void;
 }
 
@@ -53,8 +54,8 @@ const PARTS = Symbol('parts');
 type WithParts = { [PARTS]: ContextParts };
 
 /**
- * `deadline` and `signal` are own enumerable getters (so `{ ...ctx }` and destructuring read
- * them), and the same two functions for every context: a getter closure per context would give
+ * `deadline`, `signal` and `log` are own enumerable getters (so `{ ...ctx }` and destructuring
+ * read them), and the same functions for every context: a getter closure per context would give
  * each its own hidden class and put it in dictionary mode (~600 bytes more per lease).
  */
 const DEADLINE: PropertyDescriptor = {
@@ -69,6 +70,12 @@ const SIGNAL: PropertyDescriptor = {
   },
   enumerable: true,
 };
+const LOG: PropertyDescriptor = {
+  get(this: WithParts) {
+    return this[PARTS].log();
+  },
+  enumerable: true,
+};
 
 /** A context, and the record of whether `fail()` was called (it counts even if the throw is caught). */
 export function createHandlerContext(parts: ContextParts): {
@@ -79,13 +86,12 @@ export function createHandlerContext(parts: ContextParts): {
   const fields = {
     task: parts.task,
     leaseId: parts.leaseId,
-    log: parts.log,
     progress: (update: ProgressUpdate): void => {
-      const fields = progressFields(update, parts.log);
+      const fields = progressFields(update, parts.log());
       if (fields) parts.progress(fields);
     },
     fail: (reason: string, options?: { code?: string }): never => {
-      const error = new TaskFailedError(failReason(reason), failCode(options, parts.log));
+      const error = new TaskFailedError(failReason(reason), failCode(options, parts.log()));
       failure ??= error;
       throw error;
     },
@@ -93,8 +99,9 @@ export function createHandlerContext(parts: ContextParts): {
   Object.defineProperty(fields, PARTS, { value: parts });
   Object.defineProperty(fields, 'deadline', DEADLINE);
   Object.defineProperty(fields, 'signal', SIGNAL);
+  Object.defineProperty(fields, 'log', LOG);
   return {
-    ctx: fields as typeof fields & Pick<HandlerContext, 'deadline' | 'signal'>,
+    ctx: fields as typeof fields & Pick<HandlerContext, 'deadline' | 'signal' | 'log'>,
     failure: () => failure,
   };
 }

@@ -2,10 +2,16 @@
  * The production effects of the machines, over a `Transport`: everything the pure machines in
  * `machines/` name but do not do. `provideEffects` returns the neuron machine ready to run.
  */
-import { fromPromise } from 'xstate';
+import { assign, fromPromise } from 'xstate';
 import { connectionMachine } from '../../machines/connection.js';
 import { drainMachine } from '../../machines/drain.js';
-import { leaseMachine, type PostOutcomeInput } from '../../machines/lease.js';
+import {
+  inputCheckFailed,
+  inputMismatch,
+  type LeaseContext,
+  leaseMachine,
+  type PostOutcomeInput,
+} from '../../machines/lease.js';
 import { leasePool } from '../../machines/lease-pool.js';
 import { type HeartbeatInput, type HeartbeatOutput, neuronMachine } from '../../machines/neuron.js';
 import {
@@ -15,6 +21,7 @@ import {
   statusOf,
   toError,
 } from '../../machines/shared.js';
+import { fromTask } from '../../machines/task.js';
 import { GatewayAnswerError, RegistrationRejectedError } from '../errors.js';
 import type { NeuronLogger } from '../logger.js';
 import {
@@ -41,14 +48,6 @@ export interface EffectDeps {
   /** Reports an `error` event (a progress frame the gateway refused for good). */
   emitError: (err: Error) => void;
   telemetry: NeuronTelemetry;
-}
-
-class InputMismatch extends Error {
-  readonly details;
-  constructor(details: NonNullable<NackFrame['details']>) {
-    super('input does not match the capability schema');
-    this.details = details;
-  }
 }
 
 function registerFrame(deps: EffectDeps): RegisterFrame {
@@ -143,16 +142,33 @@ export function provideEffects(deps: EffectDeps) {
   });
 
   const lease = leaseMachine.provide({
-    actors: {
-      validateInput: fromPromise(async ({ input }) => {
-        const validator = deps.handlers.get(input.capabilityType)?.capability.input;
-        if (!validator) return input.input;
-        return telemetry.validate(input.leaseId, () => {
-          const result = validator.validate(input.input);
-          if (!result.ok) throw new InputMismatch({ phase: 'input', errors: result.errors });
-          return result.value;
-        });
+    actions: {
+      validateInput: assign(({ context }: { context: LeaseContext }): Partial<LeaseContext> => {
+        const validator = deps.handlers.get(context.capabilityType)?.capability.input;
+        const input = context.task.input;
+        if (!validator) return { input };
+        try {
+          const result = telemetry.validate(context.leaseId, () => validator.validate(input));
+          return result.ok
+            ? { input: result.value }
+            : { outcome: inputMismatch({ phase: 'input', errors: result.errors }) };
+        } catch (error) {
+          return { outcome: inputCheckFailed(error) };
+        }
       }),
+      warnDropped: ({ context }) => {
+        logger.warn(
+          {
+            leaseId: context.leaseId,
+            taskId: context.taskId,
+            settlement: context.settlement,
+            err: describe(context.lastError),
+          },
+          `${context.outcome?.kind ?? 'outcome'} POST rejected by gateway; outcome dropped`,
+        );
+      },
+    },
+    actors: {
       runHandler: createRunHandler({
         logger,
         telemetry,
@@ -188,7 +204,7 @@ export function provideEffects(deps: EffectDeps) {
           }
         },
       }),
-      postOutcome: fromPromise(async ({ input }) => {
+      postOutcome: fromTask<void, PostOutcomeInput>(async ({ input }) => {
         const frame = outcomeFrame(neuronId, input);
         const tried = telemetry.postTry(input.leaseId, frame.type, input.capabilityType);
         try {
@@ -199,19 +215,6 @@ export function provideEffects(deps: EffectDeps) {
         }
         tried();
       }),
-    },
-    actions: {
-      warnDropped: ({ context }) => {
-        logger.warn(
-          {
-            leaseId: context.leaseId,
-            taskId: context.taskId,
-            settlement: context.settlement,
-            err: context.lastError,
-          },
-          `${context.outcome?.kind ?? 'outcome'} POST rejected by gateway; outcome dropped`,
-        );
-      },
     },
   });
 

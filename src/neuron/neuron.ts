@@ -1,6 +1,6 @@
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import { watchLoopDelay } from '#platform/loop-delay';
-import type { NeuronEmitted, NeuronMachine } from '../../machines/neuron.js';
+import { LEASE_POOL, type NeuronEmitted, type NeuronMachine } from '../../machines/neuron.js';
 import type {
   CapabilityDefinition,
   CapabilityOverrides,
@@ -28,10 +28,10 @@ import type { HandlerEntry } from './run-handler.js';
 import {
   capabilityLoad,
   inFlightLeaseTtls,
-  leaseActors,
   type NeuronSnapshot,
   type NeuronState,
   neuronState,
+  poolOf,
   takeSnapshot,
 } from './snapshot.js';
 import { createWatchdog, LOOP_SAMPLE_MS } from './watchdog.js';
@@ -209,6 +209,8 @@ export class Neuron extends NeuronEmitter {
     });
     actor.start();
     actor.send({ type: 'start' });
+    // The pool reports the leases' story itself (the neuron machine never sees a lease).
+    actor.system.get(LEASE_POOL)?.on('*', (event: NeuronEmitted) => this.#relay(event));
   }
 
   /**
@@ -312,8 +314,7 @@ export class Neuron extends NeuronEmitter {
   }
 
   #deadlineOf(leaseId: string): number {
-    const snapshot = this.#actor?.getSnapshot();
-    const lease = snapshot && leaseActors(snapshot).get(leaseId)?.getSnapshot();
+    const lease = poolOf(this.#actor)?.leases.get(leaseId)?.actor.getSnapshot();
     return lease?.context.expiresAt ?? Date.now();
   }
 

@@ -120,17 +120,20 @@ export function createRunHandler(deps: RunHandlerDeps) {
       receive((event) => abort(event.reason));
 
       let reporter: ReturnType<typeof createProgressReporter> | undefined;
+      let log: NeuronLogger | undefined;
       const entry = deps.handlers.get(input.capabilityType);
       const { ctx, failure } = createHandlerContext({
         task: input.task,
         leaseId: input.leaseId,
         deadline: () => deps.deadlineOf(input.leaseId),
         signal,
-        log: childLogger(deps.logger, {
-          leaseId: input.leaseId,
-          taskId: input.task.taskId,
-          capabilityType: input.capabilityType,
-        }),
+        // A child logger (pino's is a new object with its own bindings) only for a handler that logs.
+        log: () =>
+          (log ??= childLogger(deps.logger, {
+            leaseId: input.leaseId,
+            taskId: input.task.taskId,
+            capabilityType: input.capabilityType,
+          })),
         progress: (update) => {
           reporter ??= createProgressReporter((u) =>
             deps.postProgress(input.leaseId, input.task.taskId, u),
@@ -162,9 +165,12 @@ export function createRunHandler(deps: RunHandlerDeps) {
       } else {
         // Runs the handler on a microtask, so a sync throw is classified like a rejection.
         deps.telemetry
-          .handle(input.leaseId, input.capabilityType, () =>
-            entry.handler(input.input as never, ctx),
-          )
+          .handle(input.leaseId, input.capabilityType, () => {
+            // Cancelled or aborted before this microtask came: the handler never starts (its
+            // signal would already be aborted, and an `abort` listener would never fire).
+            if (abortedWith) throw abortedWith;
+            return entry.handler(input.input as never, ctx);
+          })
           .then(
             (returned) => {
               const failed = failure();

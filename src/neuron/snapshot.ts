@@ -1,7 +1,6 @@
-import type { Actor, ActorRefFrom, AnyActorRef, SnapshotFrom } from 'xstate';
-import type { LeaseMachine } from '../../machines/lease.js';
+import type { Actor, AnyActorRef } from 'xstate';
 import type { LeasePoolSnapshot } from '../../machines/lease-pool.js';
-import type { NeuronMachine } from '../../machines/neuron.js';
+import { LEASE_POOL, type NeuronMachine } from '../../machines/neuron.js';
 import type { CapabilityLoad } from '../telemetry/telemetry.js';
 import type { HandlerEntry } from './run-handler.js';
 
@@ -42,15 +41,12 @@ export function stateString(value: unknown): string {
     .join(',');
 }
 
-const NO_LEASES: ReadonlyMap<string, ActorRefFrom<LeaseMachine>> = new Map();
-
-/** The lease actors the neuron holds, by leaseId (none before `start()` and once stopped). */
-export function leaseActors(
-  snapshot: SnapshotFrom<NeuronMachine>,
-): ReadonlyMap<string, ActorRefFrom<LeaseMachine>> {
-  const children = snapshot.children as Record<string, AnyActorRef | undefined>;
-  const pool = children.leases?.getSnapshot() as LeasePoolSnapshot | undefined;
-  return pool?.leases ?? NO_LEASES;
+/** The lease pool's snapshot, while the neuron is active (none before `start()`, once stopped). */
+export function poolOf(actor: Actor<NeuronMachine> | undefined): LeasePoolSnapshot | undefined {
+  if (actor?.getSnapshot().status !== 'active') return undefined;
+  const pool: AnyActorRef | undefined = actor.system.get(LEASE_POOL);
+  const snapshot = pool?.getSnapshot() as LeasePoolSnapshot | undefined;
+  return snapshot?.status === 'active' ? snapshot : undefined;
 }
 
 /** The neuron's lifecycle state, without building the rest of the snapshot. */
@@ -65,12 +61,12 @@ export function neuronState(actor: Actor<NeuronMachine> | undefined): NeuronStat
 
 /** Running and queued leases per capability, for the telemetry's gauges: no snapshot built. */
 export function capabilityLoad(actor: Actor<NeuronMachine>): CapabilityLoad[] {
-  const snap = actor.getSnapshot();
-  if (snap.status !== 'active') return [];
-  return Object.entries(snap.context.slots).map(([capabilityType, slots]) => ({
+  const pool = poolOf(actor);
+  if (!pool) return [];
+  return [...pool.capabilities].map(([capabilityType, { counts }]) => ({
     capabilityType,
-    running: slots.running,
-    queued: slots.queue.length,
+    running: counts.running,
+    queued: counts.queued,
   }));
 }
 
@@ -79,14 +75,10 @@ export function capabilityLoad(actor: Actor<NeuronMachine>): CapabilityLoad[] {
  * heartbeats renew), for the watchdog.
  */
 export function inFlightLeaseTtls(actor: Actor<NeuronMachine>): number[] {
-  const snap = actor.getSnapshot();
-  if (snap.status !== 'active') return [];
-  const actors = leaseActors(snap);
   const ttls: number[] = [];
-  for (const [leaseId, entry] of snap.context.leases) {
-    if (entry.startedAt === undefined) continue;
-    const ttl = actors.get(leaseId)?.getSnapshot().context.ttlMs;
-    if (ttl !== undefined) ttls.push(ttl);
+  for (const { actor: lease } of poolOf(actor)?.leases.values() ?? []) {
+    const { startedAt, ttlMs } = lease.getSnapshot().context;
+    if (startedAt !== undefined) ttls.push(ttlMs);
   }
   return ttls;
 }
@@ -117,11 +109,10 @@ export function takeSnapshot(
   const children = snap.children as Record<string, AnyActorRef | undefined>;
   const connectionSnap = children.connection?.getSnapshot();
   const connectionContext = connectionSnap?.context as { attempt?: number } | undefined;
-  const actors = leaseActors(snap);
+  const pool = poolOf(actor);
   const leases: LeaseSnapshot[] = [];
-  for (const leaseId of context.leases.keys()) {
-    const child = actors.get(leaseId)?.getSnapshot();
-    if (!child) continue;
+  for (const [leaseId, held] of pool?.leases ?? []) {
+    const child = held.actor.getSnapshot();
     const lease = child.context;
     leases.push({
       leaseId,
@@ -142,13 +133,16 @@ export function takeSnapshot(
       sessionId: context.sessionId,
       attempt: connectionContext?.attempt ?? 0,
     },
-    capabilities: Object.entries(context.slots).map(([type, slots]) => ({
-      type,
-      concurrency: slots.limit,
-      running: slots.running,
-      queued: slots.queue.length,
-      served: slots.served,
-    })),
+    capabilities: [...handlers.keys()].map((type) => {
+      const capability = pool?.capabilities.get(type);
+      return {
+        type,
+        concurrency: capability?.counts.limit ?? concurrency.get(type) ?? 1,
+        running: capability?.counts.running ?? 0,
+        queued: capability?.counts.queued ?? 0,
+        served: capability?.served ?? false,
+      };
+    }),
     leases,
   };
 }

@@ -1,10 +1,12 @@
 /**
- * Transport callbacks → actor events. Frames go to the neuron actor as events of their own
- * `type`; stream signals go to the connection actor it invokes.
+ * Transport callbacks → actor events. Frames go as events of their own `type`: a lease's
+ * (`lease`, `cancel`, `capability-revoked`) to the lease pool, the connection's (`registered`,
+ * `disconnect`) to the neuron; stream signals go to the connection actor it invokes.
  */
 import type { Actor } from 'xstate';
 import type { ConnectionEvent } from '../../machines/connection.js';
-import type { NeuronMachine } from '../../machines/neuron.js';
+import type { LeasePoolEvent } from '../../machines/lease-pool.js';
+import { LEASE_POOL, type NeuronMachine } from '../../machines/neuron.js';
 import { GatewayStatusError } from '../errors.js';
 import type { NeuronLogger } from '../logger.js';
 import type { InboundFrame, ServerToNeuronFrame } from '../protocol/frames.js';
@@ -47,6 +49,11 @@ export function wireTransport(deps: WiringDeps): void {
     const connection = actor.getSnapshot().children.connection;
     if (connection?.getSnapshot().status === 'active') connection.send(event);
   };
+  // The pool lives while the neuron is active; a frame that finds none (not started, stopped)
+  // has no lease to concern.
+  const toPool = (event: LeasePoolEvent): void => {
+    actor.system.get(LEASE_POOL)?.send(event);
+  };
   let lastActivity = 0;
   const throttleMs = Math.min(ACTIVITY_THROTTLE_MS, deps.idleTimeoutMs / 4);
 
@@ -69,8 +76,17 @@ export function wireTransport(deps: WiringDeps): void {
         logger.debug({ type: frame.type }, 'frame of an unknown type ignored');
         return;
       }
-      if (frame.type === 'lease') actor.send({ ...frame, receivedAt: Date.now() });
-      else actor.send(frame);
+      switch (frame.type) {
+        case 'lease':
+          toPool({ ...frame, receivedAt: Date.now() });
+          return;
+        case 'cancel':
+        case 'capability-revoked':
+          toPool(frame);
+          return;
+        default:
+          actor.send(frame);
+      }
     },
     onClose: (reason) => toConnection({ type: 'stream.closed', reason }),
     onError: (err) => {

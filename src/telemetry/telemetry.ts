@@ -169,13 +169,15 @@ export class NeuronTelemetry {
     this.#instruments?.received.add(1, { [Attr.CAPABILITY]: lease.capabilityType });
   }
 
-  /** Runs `validate` in a child span of the lease. */
-  validate<T>(leaseId: string, validate: () => T): T {
+  /** Runs `validate` in a child span of the lease; a result that is not `ok` fails the span. */
+  validate<T extends { ok: boolean }>(leaseId: string, validate: () => T): T {
     const lease = this.#leases.get(leaseId);
     if (!lease) return validate();
     const span = this.#tracer.startSpan(SpanName.VALIDATE, {}, lease.context);
     try {
-      return validate();
+      const result = validate();
+      if (!result.ok) failed(span, INPUT_MISMATCH);
+      return result;
     } catch (error) {
       failed(span, error);
       throw error;
@@ -298,6 +300,11 @@ function isFailure(lease: LeaseSettlement): boolean {
 }
 
 /** Marks `span` failed. Total: a thrown revoked Proxy fails even `instanceof`. */
+/** What a failed `validate input` span records. */
+const INPUT_MISMATCH = Object.assign(new Error('input does not match the capability schema'), {
+  name: 'SchemaMismatch',
+});
+
 function failed(span: Span, error: unknown): void {
   let type = typeof error as string;
   let message: string | undefined;

@@ -1,6 +1,7 @@
 /**
  * Every file of `visualizations/`, generated in memory: `<machine>.mmd` + `.svg` for each
- * machine, `sequence-<scenario>.mmd` + `.svg` for each recorded scenario. `staleFiles()` compares
+ * machine, `lease-slots.mmd` + `.svg` for the pool's slot decisions, `sequence-<scenario>.mmd` +
+ * `.svg` for each recorded scenario. `staleFiles()` compares
  * them with what is on disk; `npm run visualize -- --check` and the tests both use it.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { drainMachine } from '../../machines/drain.js';
 import { leaseMachine } from '../../machines/lease.js';
 import { neuronMachine } from '../../machines/neuron.js';
 import { recordScenario, scenarios } from './scenarios.js';
+import { toSlotsDiagram } from './slots-diagram.js';
 import { toRenderableStateDiagram, toStateDiagram } from './state-diagram.js';
 import { renderSvg } from './svg.js';
 
@@ -32,6 +34,12 @@ export async function generate(): Promise<Map<string, string>> {
     const svg = renderSvg(toRenderableStateDiagram(machine));
     files.set(`${name}.svg`, annotate(svg, `${name}.mmd`, `The ${name} machine`));
   }
+  const slots = toSlotsDiagram();
+  files.set('lease-slots.mmd', slots);
+  files.set(
+    'lease-slots.svg',
+    annotate(renderSvg(slots), 'lease-slots.mmd', "The lease pool's slot decisions"),
+  );
   for (const scenario of scenarios) {
     const name = `sequence-${scenario.name}`;
     const mermaid = await recordScenario(scenario);

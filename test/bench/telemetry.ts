@@ -39,7 +39,7 @@ async function instrumentationAlone(iterations: number): Promise<number> {
     for (let i = 0; i < iterations; i++) {
       const leaseId = `l-${i}`;
       telemetry.received({ leaseId, taskId: `t-${i}`, capabilityType: 'bench/noop', attempt: 1 });
-      telemetry.validate(leaseId, () => i);
+      telemetry.validate(leaseId, () => ({ ok: true, value: i }));
       await telemetry.handle(leaseId, 'bench/noop', () => i);
       telemetry.postTry(leaseId, 'ack', 'bench/noop')();
       telemetry.settled({

@@ -107,8 +107,8 @@ describe('the inspector relay', () => {
 
     expect(JSON.stringify(received)).not.toContain('secret-token-7f3a');
     const states = statesByMachine(received);
+    // Validation is synchronous: the lease is first seen queued.
     expect(states.get('lease')).toEqual([
-      '"validating"',
       '"queued"',
       '{"executing":"running"}',
       '{"acking":"posting"}',

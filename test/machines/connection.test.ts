@@ -1,19 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import { connectionMachine, reconnectDelay } from '../../machines/connection.js';
-import { NeuronError } from '../../src/errors.js';
+import { GatewayStatusError, NeuronError } from '../../src/errors.js';
 import { stateString } from '../../src/neuron/snapshot.js';
 
 const settings = { initialReconnectDelayMs: 100, maxReconnectDelayMs: 1_000, idleTimeoutMs: 5_000 };
 
-class StatusError extends Error {
-  constructor(
-    readonly status: number,
-    readonly gatewayCode?: string,
-  ) {
-    super(`status ${status}`);
-  }
-}
+/** The gateway's refusal, as the transport reports it. */
+const statusError = (status: number, more: { gatewayCode?: string; retryAfterMs?: number } = {}) =>
+  new GatewayStatusError({ status, path: 'events', ...more });
 
 /** A connection with scripted effects; records what it tells its parent and what it does. */
 function harness(
@@ -71,7 +66,7 @@ describe('connection machine', () => {
   });
 
   it('refreshes auth once on a 401 at open, and backs off on the second', async () => {
-    const unauthorized = () => Promise.reject(new StatusError(401));
+    const unauthorized = () => Promise.reject(statusError(401));
     const { actor, log, state } = harness({ open: [unauthorized, unauthorized] });
     actor.start();
     await flush();
@@ -81,7 +76,7 @@ describe('connection machine', () => {
   });
 
   it('backs off with the maximum delay after a 403 at open and reports it', async () => {
-    const { actor, log, state } = harness({ open: [() => Promise.reject(new StatusError(403))] });
+    const { actor, log, state } = harness({ open: [() => Promise.reject(statusError(403))] });
     actor.start();
     await flush();
     expect(state()).toBe('backoff');
@@ -138,10 +133,7 @@ describe('connection machine', () => {
 
   it('holds a hint of 0 ms (retry: 0, reconnectAfterMs: 0, Retry-After: 0) to the initial delay', async () => {
     const { actor, log } = harness({
-      open: [
-        () => Promise.resolve(),
-        () => Promise.reject(Object.assign(new StatusError(503), { retryAfterMs: 0 })),
-      ],
+      open: [() => Promise.resolve(), () => Promise.reject(statusError(503, { retryAfterMs: 0 }))],
     });
     actor.start();
     await flush();
@@ -188,14 +180,14 @@ describe('connection machine', () => {
 
   it('reconnects on 409 NO_STREAM at register, and stays open but lease-less on 403', async () => {
     const noStream = harness({
-      register: [() => Promise.reject(new StatusError(409, 'NO_STREAM'))],
+      register: [() => Promise.reject(statusError(409, { gatewayCode: 'NO_STREAM' }))],
     });
     noStream.actor.start();
     await flush();
     expect(noStream.state()).toBe('backoff');
 
     const refused = harness({
-      register: [() => Promise.reject(new StatusError(403, 'CAPABILITY_DENIED'))],
+      register: [() => Promise.reject(statusError(403, { gatewayCode: 'CAPABILITY_DENIED' }))],
     });
     refused.actor.start();
     await flush();
@@ -205,7 +197,7 @@ describe('connection machine', () => {
 
   it('backs off when a POST is refused twice with 401, reporting it once per streak', async () => {
     const { actor, state, log } = harness();
-    const rejected = { type: 'auth-rejected' as const, error: new StatusError(401) };
+    const rejected = { type: 'auth-rejected' as const, error: statusError(401) };
     actor.start();
     await flush();
     actor.send({ type: 'registered', sessionId: 's-1' });
@@ -225,7 +217,7 @@ describe('connection machine', () => {
   });
 
   it('reports a token rejected on the open and its retry once per streak', async () => {
-    const unauthorized = () => Promise.reject(new StatusError(401));
+    const unauthorized = () => Promise.reject(statusError(401));
     const { actor, log } = harness({
       open: [unauthorized, unauthorized, unauthorized, unauthorized],
     });

@@ -1,17 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createActor, fromCallback, fromPromise } from 'xstate';
-import { leaseMachine, type Outcome, type PostOutcomeInput } from '../../machines/lease.js';
+import { assign, createActor, fromCallback, fromPromise } from 'xstate';
+import {
+  inputMismatch,
+  type LeaseContext,
+  leaseMachine,
+  type Outcome,
+  type PostOutcomeInput,
+} from '../../machines/lease.js';
+import { GatewayStatusError } from '../../src/errors.js';
 import { stateString } from '../../src/neuron/snapshot.js';
 import type { LeaseFrame } from '../../src/protocol/frames.js';
 
-class StatusError extends Error {
-  constructor(
-    readonly status: number,
-    readonly retryAfterMs?: number,
-  ) {
-    super(`status ${status}`);
-  }
-}
+/** The gateway's refusal of an outcome POST, as the transport reports it. */
+const statusError = (status: number, retryAfterMs?: number) =>
+  new GatewayStatusError({ status, path: 'ack', retryAfterMs });
 
 const frame: LeaseFrame = {
   type: 'lease',
@@ -21,7 +23,8 @@ const frame: LeaseFrame = {
 };
 
 interface Script {
-  validate?: () => Promise<unknown>;
+  /** What the schema check records (by default: the input fits). */
+  validate?: (context: LeaseContext) => Partial<LeaseContext>;
   posts?: Array<() => Promise<void>>;
   refusal?: Outcome;
   ttlMs?: number;
@@ -35,9 +38,6 @@ function harness(script: Script = {}) {
   const posts = [...(script.posts ?? [])];
   const machine = leaseMachine.provide({
     actors: {
-      validateInput: fromPromise(
-        ({ input }) => script.validate?.() ?? Promise.resolve(input.input),
-      ),
       runHandler: fromCallback(({ sendBack, receive }) => {
         log.push('handler:start');
         settleHandler = (outcome) => sendBack({ type: 'handler.settled', outcome });
@@ -50,9 +50,11 @@ function harness(script: Script = {}) {
       }),
     },
     actions: {
+      validateInput: assign(({ context }: { context: LeaseContext }) =>
+        script.validate ? script.validate(context) : { input: context.task.input },
+      ),
       notifyQueued: () => log.push('queued'),
       notifySlotReleased: () => log.push('slot-released'),
-      notifySettled: ({ context }) => log.push(`settled:${context.settlement}`),
       warnDropped: () => log.push('warn'),
     },
   });
@@ -65,6 +67,9 @@ function harness(script: Script = {}) {
       cancelGraceMs: 5_000,
       ...(script.refusal ? { refusal: script.refusal } : {}),
     },
+  });
+  actor.subscribe({
+    complete: () => log.push(`settled:${actor.getSnapshot().output?.settlement}`),
   });
   return {
     actor,
@@ -114,9 +119,7 @@ describe('lease machine', () => {
       phase: 'input' as const,
       errors: [{ path: '/text', message: 'must be string' }],
     };
-    const h = harness({
-      validate: () => Promise.reject(Object.assign(new Error('bad'), { details })),
-    });
+    const h = harness({ validate: () => ({ outcome: inputMismatch(details) }) });
     h.actor.start();
     await flush();
     expect(h.posted[0]?.outcome).toEqual({
@@ -208,12 +211,14 @@ describe('lease machine', () => {
     expect(h.posted).toHaveLength(0);
   });
 
-  it('drops a queued lease whose expiresAt passes before it starts', async () => {
+  it('drops a queued lease whose deadline the pool reports passed, before it starts', async () => {
     const h = harness({ ttlMs: 1_000 });
     h.actor.start();
     await flush();
-    await vi.advanceTimersByTimeAsync(1_000);
+    h.actor.send({ type: 'expire' });
+    h.actor.send({ type: 'start' });
     expect(h.actor.getSnapshot().status).toBe('done');
+    expect(h.log).not.toContain('handler:start');
     expect(h.posted).toHaveLength(0);
     expect(h.log.at(-1)).toBe('settled:expired');
   });
@@ -221,8 +226,8 @@ describe('lease machine', () => {
   it('retries the outcome POST on 5xx and honours Retry-After', async () => {
     const h = harness({
       posts: [
-        () => Promise.reject(new StatusError(503)),
-        () => Promise.reject(new StatusError(429, 2_000)),
+        () => Promise.reject(statusError(503)),
+        () => Promise.reject(statusError(429, 2_000)),
       ],
     });
     h.actor.start();
@@ -241,7 +246,7 @@ describe('lease machine', () => {
   });
 
   it('drops the outcome with a warning on 409/410 and never retries it', async () => {
-    const h = harness({ posts: [() => Promise.reject(new StatusError(410))] });
+    const h = harness({ posts: [() => Promise.reject(statusError(410))] });
     h.actor.start();
     await flush();
     h.actor.send({ type: 'start' });
@@ -252,7 +257,7 @@ describe('lease machine', () => {
   });
 
   it('gives up on an outcome that cannot be delivered before the lease expires', async () => {
-    const fail = () => Promise.reject(new StatusError(500));
+    const fail = () => Promise.reject(statusError(500));
     const h = harness({ ttlMs: 2_000, posts: [fail, fail, fail, fail] });
     h.actor.start();
     await flush();

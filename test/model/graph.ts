@@ -13,6 +13,7 @@ import type {
   AnyTransitionDefinition,
   EventObject,
 } from 'xstate';
+import { getInitialMicrosteps, getMicrosteps } from 'xstate';
 import type { DirectedGraphNode } from 'xstate/graph';
 import { getAdjacencyMap, getShortestPaths, toDirectedGraph } from 'xstate/graph';
 
@@ -102,70 +103,49 @@ export interface PlanOptions {
 
 /**
  * The edges one event takes from `state`: the enabled transitions (guards evaluated against
- * the event), then the eventless ones the resulting microsteps pass through.
+ * the event), then the eventless ones its microsteps pass through, chains included.
  */
 export function edgesTaken(
   machine: AnyStateMachine,
   state: AnyMachineSnapshot,
   event: EventObject,
-  next: AnyMachineSnapshot,
 ): string[] {
   const taken = (machine.getTransitionData(state, event) ?? []).map(edgeKey);
-  const entered = new Set<AnyStateNode>();
-  for (const key of taken) {
-    const [source, eventType, index] = key.split('|');
-    const node = findNode(machine.root, source ?? '');
-    const t = node?.transitions.get(eventType ?? '')?.[Number(index)];
-    for (const target of t?.target ?? []) entered.add(target);
-  }
-  return [...taken, ...alwaysAfterEntering([...entered], next)];
+  const microsteps = getMicrosteps(machine, state, event as never).map(([s]) => s);
+  return [...taken, ...alwaysBetween(microsteps)];
 }
 
-/** The `always` transitions initialisation takes. */
-export function initEdgesOf(machine: AnyStateMachine, initial: AnyMachineSnapshot): string[] {
-  return alwaysAfterEntering([machine.root], initial);
+/** The `always` transitions initialisation takes from `input`. */
+export function initEdgesOf(machine: AnyStateMachine, input: unknown): string[] {
+  return alwaysBetween(getInitialMicrosteps(machine, input as never).map(([s]) => s));
 }
 
 /**
- * `always` transitions of the states entered (with their initial descendants) that led to
- * `next`: the first candidate whose targets are all active in `next`.
+ * Between each microstep and the next, the eventless transition of each state left: its first
+ * candidate whose targets were entered then (guards are not re-evaluated here: the microsteps
+ * already did).
  */
-function alwaysAfterEntering(entered: AnyStateNode[], next: AnyMachineSnapshot): string[] {
+function alwaysBetween(microsteps: AnyMachineSnapshot[]): string[] {
   const out: string[] = [];
-  const nextIds = new Set((next._nodes as AnyStateNode[]).map((n) => n.id));
-  for (const target of entered) {
-    for (const node of [target, ...descendantsOnEntry(target)]) {
+  const nodesOf = (s: AnyMachineSnapshot): AnyStateNode[] => s._nodes as AnyStateNode[];
+  microsteps.slice(0, -1).forEach((step, i) => {
+    const next = microsteps[i + 1] as AnyMachineSnapshot;
+    const before = new Set(nodesOf(step).map((n) => n.id));
+    const after = new Set(nodesOf(next).map((n) => n.id));
+    for (const node of nodesOf(step)) {
       const always: AnyTransitionDefinition[] = node.always ?? [];
-      const first = always.findIndex(
-        (c) =>
-          (c.target ?? []).length > 0 &&
-          (c.target ?? []).every((n: AnyStateNode) => nextIds.has(n.id)),
-      );
+      const first = always.findIndex((c) => {
+        const targets: readonly AnyStateNode[] = c.target ?? [];
+        return (
+          targets.length > 0 &&
+          targets.every((n) => after.has(n.id)) &&
+          targets.some((n) => !before.has(n.id))
+        );
+      });
       if (first >= 0) out.push(`${node.id}|${ALWAYS}|${first}`);
     }
-  }
+  });
   return out;
-}
-
-function descendantsOnEntry(node: AnyStateNode): AnyStateNode[] {
-  const out: AnyStateNode[] = [];
-  const children = Object.values(node.states ?? {}) as AnyStateNode[];
-  if (node.type === 'parallel') {
-    for (const child of children) out.push(child, ...descendantsOnEntry(child));
-  } else if (node.initial?.target) {
-    for (const child of node.initial.target as AnyStateNode[])
-      out.push(child, ...descendantsOnEntry(child));
-  }
-  return out;
-}
-
-function findNode(root: AnyStateNode, id: string): AnyStateNode | undefined {
-  if (root.id === id) return root;
-  for (const child of Object.values(root.states ?? {}) as AnyStateNode[]) {
-    const found = findNode(child, id);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** `[a, b]` → `"a → b"`, the name of a generated test. */
@@ -208,7 +188,7 @@ export function planPaths(
     const shortest = getShortestPaths(machine, traversal as never);
     // Each path's first step is `xstate.init`, its state the initial snapshot.
     const initial = shortest[0]?.steps[0]?.state as AnyMachineSnapshot;
-    const initEdges = initEdgesOf(machine, initial);
+    const initEdges = initEdgesOf(machine, input);
     for (const path of shortest) {
       const key = options.serializeState(path.state as AnyMachineSnapshot);
       const entry = adjacency[key];
@@ -220,12 +200,12 @@ export function planPaths(
         head.push({
           event: step.event,
           state,
-          edges: edgesTaken(machine, prev, step.event, state),
+          edges: edgesTaken(machine, prev, step.event),
         });
         prev = state;
       }
       for (const { event, state } of Object.values(entry.transitions)) {
-        const edges = edgesTaken(machine, entry.state, event, state);
+        const edges = edgesTaken(machine, entry.state, event);
         if (edges.length === 0) continue;
         const steps = [...head, { event, state, edges }];
         candidates.push({

@@ -3,12 +3,18 @@
  * guards) possible in each state, the inputs to start from, and what identifies a state. These
  * feed `planPaths`; the live drivers then make each event happen for real.
  */
-import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject } from 'xstate';
+import {
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  type AnyStateNode,
+  assign,
+  type EventObject,
+} from 'xstate';
 import { connectionMachine } from '../../machines/connection.js';
 import { drainMachine } from '../../machines/drain.js';
-import { leaseMachine } from '../../machines/lease.js';
+import { inputMismatch, type LeaseContext, leaseMachine } from '../../machines/lease.js';
 import { neuronMachine } from '../../machines/neuron.js';
-import { NeuronError } from '../../src/errors.js';
+import { GatewayStatusError, NeuronError } from '../../src/errors.js';
 import type { PlanOptions } from './graph.js';
 
 /** A model event: the machine's event plus a label naming the variant in test titles. */
@@ -57,8 +63,9 @@ function expand(state: AnyMachineSnapshot, variants: Variants): ModelEvent[] {
   return ownEventTypes(state).flatMap(({ type }) => variants(type, state) ?? [{ type }]);
 }
 
-const status = (s: number, extra: Record<string, unknown> = {}) => ({
-  error: { status: s, ...extra },
+/** The gateway refused: the transport's `GatewayStatusError`. */
+const status = (s: number, extra: { gatewayCode?: string; retryAfterMs?: number } = {}) => ({
+  error: new GatewayStatusError({ status: s, path: 'model', ...extra }),
   label: String(s),
 });
 
@@ -112,12 +119,30 @@ const leaseFrame = {
   task: { taskId: 't-model', input: { n: 1 } },
 };
 
+/** The subject capability's schema, as the planner sees it: an input must be an object. */
+const plannedValidation = leaseMachine.provide({
+  actions: {
+    validateInput: assign(({ context }: { context: LeaseContext }) =>
+      typeof context.task.input === 'object' && context.task.input !== null
+        ? { input: context.task.input }
+        : { outcome: inputMismatch({ phase: 'input', errors: [] }) },
+    ),
+  },
+});
+
 export const leaseModel: Model = {
-  machine: forPlanning(leaseMachine),
+  machine: forPlanning(plannedValidation),
   plan: {
     inputs: {
       accepted: {
         frame: leaseFrame,
+        receivedAt: NOW,
+        expiresAt: NOW + 3_600_000,
+        cancelGraceMs: 1_000,
+      },
+      /** Its input does not match the capability's schema. */
+      mismatch: {
+        frame: { ...leaseFrame, task: { ...leaseFrame.task, input: 'not an object' } },
         receivedAt: NOW,
         expiresAt: NOW + 3_600_000,
         cancelGraceMs: 1_000,
@@ -155,15 +180,6 @@ export const leaseModel: Model = {
         state.context.retryDelayMs >= 1_000 &&
         (state.matches({ acking: 'retrying' }) || state.matches({ nacking: 'retrying' }));
       return expand(state, (type) => {
-        if (type === 'xstate.done.actor.0.lease.validating') return [{ type, output: { n: 1 } }];
-        if (type === 'xstate.error.actor.0.lease.validating')
-          return [
-            {
-              type,
-              error: { details: { phase: 'input', errors: [] } },
-              label: 'schema',
-            },
-          ];
         if (type === 'abort') return [{ type, reason: 'revoked' }];
         if (type === 'handler.settled')
           return [
@@ -241,8 +257,6 @@ export const neuronModel: Model = {
         if (type === 'connection.registered') return [{ type, sessionId: 's-model' }];
         if (type === 'connection.error')
           return [{ type, error: new Error('refused'), label: 'register 403' }];
-        if (type === 'lease.rejected')
-          return [{ type, leaseId: 'l-x', error: new Error('400'), label: 'ack 400' }];
         return undefined;
       }),
   },

@@ -7,7 +7,6 @@ import { HttpTransport, silentLogger } from '@holokai/neuron-sdk';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { neuronMachine } from '../../machines/neuron.js';
-import type { SlotTable } from '../../machines/slots.js';
 import { provideEffects } from '../../src/neuron/effects.js';
 import { NeuronTelemetry } from '../../src/telemetry/telemetry.js';
 import { reportCoverage } from './coverage.js';
@@ -21,21 +20,6 @@ const AFTER_HEARTBEAT = 'xstate.after.heartbeat.neuron.active.heartbeat.on.waiti
 const types = (path: PlannedPath) => path.steps.map((s) => s.event.type);
 const has = (path: PlannedPath, type: string) => types(path).includes(type);
 const statusOf = (e: unknown) => (e as { error?: { status?: number } }).error?.status ?? 0;
-
-let leaseCount = 0;
-
-/** A lease pushed to the neuron whose handler returns at once. */
-function quickLease(rig: Rig): string {
-  const leaseId = `l-quick-${++leaseCount}`;
-  rig.settle(leaseId);
-  rig.gw.sendFrame(NEURON_ID, {
-    type: 'lease',
-    leaseId,
-    capabilityType: SUBJECT,
-    task: { taskId: `t-${leaseId}`, input: null },
-  });
-  return leaseId;
-}
 
 /** `stop` before `start`: the `Neuron` class never sends it, so run the production actor. */
 async function stopIdle(rig: Rig): Promise<void> {
@@ -103,23 +87,6 @@ const driver: Driver = {
         if (inIdle) return stopIdle(rig);
         void rig.stop({ drain: !has(path, 'drain.abort-running'), timeoutMs: 60_000 });
         return;
-      case 'lease':
-        await rig.streamOpen();
-        rig.gw.sendFrame(NEURON_ID, {
-          type: 'lease',
-          leaseId: 'l-model',
-          capabilityType: SUBJECT,
-          task: { taskId: 't-model', input: null },
-        });
-        return;
-      case 'cancel':
-        await rig.streamOpen();
-        rig.gw.sendFrame(NEURON_ID, { type: 'cancel', leaseId: 'l-unknown' });
-        return;
-      case 'capability-revoked':
-        await rig.streamOpen();
-        rig.gw.sendFrame(NEURON_ID, { type: 'capability-revoked', capabilityType: SUBJECT });
-        return;
       case 'registered':
       case 'connection.registered':
         if (step.event.type === 'connection.registered' && stateAt(path, i - 1).includes('off'))
@@ -138,24 +105,14 @@ const driver: Driver = {
       case 'update-capability':
         await rig.neuron.updateCapability({ type: SUBJECT, concurrency: 2 });
         return;
-      case 'lease.queued':
-      case 'lease.slot-released':
-      case 'lease.settled':
-        await rig.streamOpen();
-        quickLease(rig);
-        return;
-      case 'lease.rejected':
-        await rig.streamOpen();
-        rig.gw.failNext('ack', { status: 400 });
-        quickLease(rig);
-        return;
       case 'connection.closed':
       case 'connection.reconnecting':
         await rig.streamOpen();
         rig.gw.dropStream(NEURON_ID);
         return;
       default:
-        // connection.open / connection.error, the drain's requests, heartbeats: by themselves.
+        // connection.open / connection.error, the drain's requests and the pool's answer
+        // (`leases.idle`), heartbeats: by themselves.
         return;
     }
   },
@@ -178,7 +135,6 @@ const driver: Driver = {
       // 404 NO_SESSION: `register` again.
       if (status === 404) await rig.waitForRequest('register', () => true, m.at);
     }
-    if (event === 'lease.rejected') await expect.poll(() => rig.errors.length).toBeGreaterThan(0);
     if (event === 'xstate.done.actor.drain') {
       await rig.stop();
       expect(rig.neuron.getState()).toBe('stopped');
@@ -188,8 +144,8 @@ const driver: Driver = {
     }
     if (event === 'update-capability') {
       // The slot limit moves at once; the gateway hears of it only from a registered neuron.
-      const slots = m.context.slots as SlotTable;
-      expect(slots[SUBJECT]?.limit, 'the new concurrency').toBe(2);
+      const capability = rig.neuron.snapshot().capabilities.find((c) => c.type === SUBJECT);
+      expect(capability?.concurrency, 'the new concurrency').toBe(2);
       const posted = rig.requests('update-capability');
       if (m.context.sessionId === undefined) expect(posted).toEqual([]);
       else
