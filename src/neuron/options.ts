@@ -1,9 +1,14 @@
 import { defaultLogger } from '#platform/default-logger';
 import type { ReconnectSettings } from '../../machines/connection.js';
 import { ConfigError } from '../errors.js';
-import { MAX_TIMER_MS } from '../limits.js';
 import { type NeuronLogger, silentLogger } from '../logger.js';
 import type { UndiciDispatcher } from '../transport/http-transport-options.js';
+import {
+  checkDelay,
+  checkLogger,
+  checkNeuronId,
+  reconnectSettings,
+} from '../transport/shared-options.js';
 import type { AuthCallback, Transport } from '../transport/types.js';
 
 export interface NeuronCommonOptions {
@@ -75,28 +80,7 @@ const defaults = {
   cancelGraceMs: 5_000,
   defaultLeaseTtlMs: 30_000,
   shutdownGraceMs: 2_000,
-  initialReconnectDelayMs: 500,
-  maxReconnectDelayMs: 30_000,
-  idleTimeoutMs: 45_000,
 } as const;
-
-/** A delay in ms that a timer can hold: a longer one would fire at once. */
-function positive(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(
-      'NEURON_ERR_INVALID_OPTIONS',
-      `new Neuron(): ${name} must be a positive number of milliseconds, got ${JSON.stringify(value)}`,
-    );
-  }
-  if (value > MAX_TIMER_MS) {
-    throw new ConfigError(
-      'NEURON_ERR_INVALID_OPTIONS',
-      `new Neuron(): ${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${value}`,
-    );
-  }
-  return value;
-}
 
 /** The logger option: `false` is silence, nothing is the default logger (one per process). */
 export function resolveLogger(logger: NeuronLogger | false | undefined): NeuronLogger {
@@ -104,69 +88,35 @@ export function resolveLogger(logger: NeuronLogger | false | undefined): NeuronL
   return logger ?? defaultLogger();
 }
 
-/** Check the options that do not belong to the transport and fill in the defaults. */
-export function resolveOptions(options: NeuronOptions, transport?: Transport): ResolvedOptions {
+/**
+ * Check the options that do not belong to the transport and fill in the defaults; the ones
+ * shared with `HttpTransport` by the rules of `shared-options.ts`. `transport` is the caller's
+ * (`options.transport`) or, without one, the `HttpTransport` the neuron built from these very
+ * options, which has checked their neuron id and logger: those are not checked twice.
+ */
+export function resolveOptions(options: NeuronOptions, transport: Transport): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError(
       'NEURON_ERR_INVALID_OPTIONS',
       'new Neuron() needs an options object: { gatewayUrl, neuronId, auth } or { neuronId, transport }',
     );
   }
-  if (typeof options.neuronId !== 'string' || options.neuronId.trim() === '') {
-    throw new ConfigError(
-      'NEURON_ERR_INVALID_OPTIONS',
-      'new Neuron(): neuronId must be a non-empty string that stays the same across restarts, e.g. worker-<hostname>',
-    );
-  }
+  const builtFromOptions = options.transport === undefined;
   const logger = resolveLogger(options.logger);
-  for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-    if (typeof logger[level] !== 'function') {
-      throw new ConfigError(
-        'NEURON_ERR_INVALID_OPTIONS',
-        `new Neuron(): logger.${level} must be a function (pass a pino logger, or omit logger)`,
-      );
-    }
+  if (!builtFromOptions) {
+    checkNeuronId(options.neuronId);
+    checkLogger(logger);
   }
-  const policy = transport?.reconnectPolicy ?? {};
-  const reconnect: ReconnectSettings = {
-    initialReconnectDelayMs: positive(
-      'initialReconnectDelayMs',
-      options.initialReconnectDelayMs ?? policy.initialReconnectDelayMs,
-      defaults.initialReconnectDelayMs,
-    ),
-    maxReconnectDelayMs: positive(
-      'maxReconnectDelayMs',
-      options.maxReconnectDelayMs ?? policy.maxReconnectDelayMs,
-      defaults.maxReconnectDelayMs,
-    ),
-    idleTimeoutMs: positive(
-      'idleTimeoutMs',
-      options.idleTimeoutMs ?? policy.idleTimeoutMs,
-      defaults.idleTimeoutMs,
-    ),
-  };
-  if (reconnect.maxReconnectDelayMs < reconnect.initialReconnectDelayMs) {
-    throw new ConfigError(
-      'NEURON_ERR_INVALID_OPTIONS',
-      `new Neuron(): maxReconnectDelayMs (${reconnect.maxReconnectDelayMs}) must not be below initialReconnectDelayMs (${reconnect.initialReconnectDelayMs})`,
-    );
-  }
+  const delay = (name: keyof typeof defaults): number =>
+    checkDelay(name, options[name]) ?? defaults[name];
   return {
     neuronId: options.neuronId,
     logger,
-    heartbeatIntervalMs: positive(
-      'heartbeatIntervalMs',
-      options.heartbeatIntervalMs,
-      defaults.heartbeatIntervalMs,
-    ),
-    cancelGraceMs: positive('cancelGraceMs', options.cancelGraceMs, defaults.cancelGraceMs),
-    defaultLeaseTtlMs: positive(
-      'defaultLeaseTtlMs',
-      options.defaultLeaseTtlMs,
-      defaults.defaultLeaseTtlMs,
-    ),
-    shutdownGraceMs: positive('shutdownGraceMs', options.shutdownGraceMs, defaults.shutdownGraceMs),
-    reconnect,
+    heartbeatIntervalMs: delay('heartbeatIntervalMs'),
+    cancelGraceMs: delay('cancelGraceMs'),
+    defaultLeaseTtlMs: delay('defaultLeaseTtlMs'),
+    shutdownGraceMs: delay('shutdownGraceMs'),
+    reconnect: reconnectSettings(options, transport.reconnectPolicy),
   };
 }
 
@@ -200,11 +150,7 @@ export function isTransportShape(options: NeuronOptions): options is NeuronOptio
       'new Neuron(): gatewayUrl is required (e.g. https://bigbrain.example.com), or pass a transport',
     );
   }
-  if (typeof (options as NeuronOptionsWithHttp).auth !== 'function') {
-    throw new ConfigError(
-      'NEURON_ERR_INVALID_OPTIONS',
-      'new Neuron(): auth must be a function returning the bearer token (or a promise of it), e.g. auth: () => process.env.BIGBRAIN_TOKEN',
-    );
-  }
+  // `auth`, like every option the neuron hands to the `HttpTransport` it builds, is the
+  // transport's to check.
   return false;
 }

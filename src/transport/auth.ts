@@ -3,6 +3,7 @@
  * `auth` callback, called afresh for every request and every SSE open (the SDK caches nothing)".
  */
 import { AuthCallbackError, isCredentialRevoked } from '../errors.js';
+import type { Cancellation } from './deadlines.js';
 import type { AuthCallback } from './types.js';
 
 /**
@@ -11,38 +12,53 @@ import type { AuthCallback } from './types.js';
  */
 const HEADER_SAFE_TOKEN = /^[\x21-\x7e]+$/;
 
-/** Bounds on one `auth` call. */
+/** Bounds on one `auth` call, and where its failures go. */
 export interface AuthLimits {
-  /** A callback that has not returned by then fails the request. */
+  /** Named in the error of a call still running at the request's deadline. */
   timeoutMs: number;
-  /** Abandons the wait (the stream is being stopped). */
-  signal?: AbortSignal;
+  /** The request's: its deadline or `close()` / `stop()` abandons the wait. */
+  cancellation: Cancellation;
+  /**
+   * A failing callback is the user's to fix, so besides failing the request it is reported: the
+   * connection would otherwise only back off, silently. Not called for a wait abandoned by
+   * `close()` / `stop()`, which is no fault of the callback.
+   */
+  onFailure: (error: Error) => void;
 }
 
 /**
  * Calls `auth` once and returns the `Authorization` value. No message ever quotes the token.
  * The wait is bounded: a callback stuck on a vault or a token endpoint must not hold up the
- * heartbeat, an outcome or `stop()` for longer than `timeoutMs` (its late answer is ignored).
+ * heartbeat, an outcome or `stop()` past the request's deadline (its late answer is ignored).
  */
 export async function authorizationHeader(
   auth: AuthCallback,
   limits: AuthLimits,
   rejected = false,
 ): Promise<string> {
-  let token: unknown;
   try {
     // Never inside the caller's own call stack (the caller may be a machine mid-transition).
     await undefined;
-    if (limits.signal?.aborted) throw abandoned();
+    if (limits.cancellation.aborted) throw cancelled(limits);
     const returned: unknown = rejected ? auth({ rejected: true }) : auth();
-    // A token returned at once (the common case) needs no deadline: no timer, no listener.
-    token = isThenable(returned) ? await bounded(returned, limits) : returned;
+    // A token returned at once (the common case) needs no deadline: no listener, no promise.
+    return headerValue(isThenable(returned) ? await bounded(returned, limits) : returned);
   } catch (err) {
     // A revoked credential (`@holokai/neuron-sdk/auth`) is already a typed, token-free error that
     // the user must see as it is (AUTH.md §4: "emits it as an `error` event").
-    if (err instanceof AuthCallbackError || isCredentialRevoked(err)) throw err;
-    throw new AuthCallbackError('the auth callback threw (see cause)', err);
+    const error =
+      err instanceof AuthCallbackError || isCredentialRevoked(err)
+        ? err
+        : new AuthCallbackError('the auth callback threw (see cause)', err);
+    const { cancellation } = limits;
+    if (!cancellation.aborted || cancellation.timedOut) {
+      limits.onFailure(error instanceof Error ? error : new Error(String(error)));
+    }
+    throw error;
   }
+}
+
+function headerValue(token: unknown): string {
   if (typeof token !== 'string' || token === '') {
     const got = typeof token === 'string' ? 'an empty string' : describeType(token);
     throw new AuthCallbackError(`the auth callback must return a non-empty string, got ${got}`);
@@ -63,36 +79,27 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-const abandoned = (): AuthCallbackError =>
-  new AuthCallbackError('the auth call was abandoned: the request was cancelled');
+/** Why the wait for `auth` ended early. */
+function cancelled({ cancellation, timeoutMs }: AuthLimits): AuthCallbackError {
+  return new AuthCallbackError(
+    cancellation.timedOut
+      ? `the auth callback did not return within ${timeoutMs} ms`
+      : 'the auth call was abandoned: the request was cancelled',
+  );
+}
 
-/** `auth()`'s promise, rejected with an `AuthCallbackError` past the deadline or on abort. */
-function bounded(
-  pending: PromiseLike<unknown>,
-  { timeoutMs, signal }: AuthLimits,
-): Promise<unknown> {
+/** `auth()`'s promise, rejected with an `AuthCallbackError` once the request is cancelled. */
+function bounded(pending: PromiseLike<unknown>, limits: AuthLimits): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const finish = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = (): void => {
-      finish();
-      reject(abandoned());
-    };
-    const timer = setTimeout(() => {
-      finish();
-      reject(new AuthCallbackError(`the auth callback did not return within ${timeoutMs} ms`));
-    }, timeoutMs);
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const onCancel = (): void => reject(cancelled(limits));
+    limits.cancellation.once('abort', onCancel);
     Promise.resolve(pending).then(
       (token) => {
-        finish();
+        limits.cancellation.removeListener('abort', onCancel);
         resolve(token);
       },
       (err: unknown) => {
-        finish();
+        limits.cancellation.removeListener('abort', onCancel);
         reject(err);
       },
     );

@@ -4,12 +4,16 @@
  * headers; only how the answer is read differs.
  */
 
+import type { Cancellation } from './deadlines.js';
+
 export interface HttpRequest {
   method: 'GET' | 'POST';
+  /** A full URL under the transport's base, which `new URL()` normalised. */
   url: string;
   headers: Record<string, string>;
   body?: string;
-  signal: AbortSignal;
+  /** Aborts the request (and a stream's body) when cancelled. */
+  cancellation: Cancellation;
   /** The SSE stream: it may stay quiet between pings for as long as the gateway likes. */
   streaming?: boolean;
 }
@@ -37,8 +41,13 @@ export interface OwnedHttpClient {
 
 /** The same over a WHATWG `fetch`: the browser default, and the `fetch` option everywhere. */
 export function fetchClient(fetchFn: typeof fetch): HttpClient {
-  return async ({ method, url, headers, body, signal }) => {
-    const res = await fetchFn(url, { method, headers, body, signal }).catch(unwrapFetchError);
+  return async ({ method, url, headers, body, cancellation }) => {
+    const res = await fetchFn(url, {
+      method,
+      headers,
+      body,
+      signal: abortSignal(cancellation),
+    }).catch(unwrapFetchError);
     return {
       status: res.status,
       header: (name) => res.headers.get(name) ?? undefined,
@@ -47,6 +56,14 @@ export function fetchClient(fetchFn: typeof fetch): HttpClient {
       chunks: () => readWebStream(res.body),
     };
   };
+}
+
+/** fetch takes nothing but a real `AbortSignal`: one per request, aborted with the cancellation. */
+function abortSignal(cancellation: Cancellation): AbortSignal {
+  const controller = new AbortController();
+  if (cancellation.aborted) controller.abort(cancellation.reason);
+  else cancellation.once('abort', () => controller.abort(cancellation.reason));
+  return controller.signal;
 }
 
 /** A `ReadableStream` as an async iterable: Safari's streams are not iterable themselves. */

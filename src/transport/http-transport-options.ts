@@ -1,12 +1,19 @@
 /**
  * `HttpTransport`'s options, validated and defaulted once in its constructor; nothing
- * downstream re-applies a default.
+ * downstream re-applies a default. What it shares with `new Neuron()` is checked by the rules
+ * of `shared-options.ts`.
  */
-import { ConfigError } from '../errors.js';
-import { MAX_TIMER_MS } from '../limits.js';
 import type { NeuronLogger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { resolveGatewayBase } from './gateway-url.js';
+import {
+  checkAuth,
+  checkDelay,
+  checkLogger,
+  checkNeuronId,
+  checkReconnectPolicy,
+  invalidOption,
+} from './shared-options.js';
 import type { AuthCallback, ReconnectPolicy } from './types.js';
 
 /**
@@ -74,78 +81,44 @@ export function resolveHttpTransportOptions(
   options: HttpTransportOptions,
 ): ResolvedHttpTransportOptions {
   if (typeof options !== 'object' || options === null) {
-    throw invalid('HttpTransport needs an options object with gatewayUrl, neuronId and auth');
+    throw invalidOption('HttpTransport needs an options object with gatewayUrl, neuronId and auth');
   }
-  const { neuronId, auth, logger, fetch, dispatcher, allowInsecure = false } = options;
-  if (typeof allowInsecure !== 'boolean') throw invalid('allowInsecure must be a boolean');
+  const { fetch, dispatcher, allowInsecure = false } = options;
+  if (typeof allowInsecure !== 'boolean') throw invalidOption('allowInsecure must be a boolean');
   const base = resolveGatewayBase(options.gatewayUrl, allowInsecure);
-  if (typeof neuronId !== 'string' || neuronId === '') {
-    throw invalid('neuronId must be a non-empty string naming this neuron, e.g. "worker-1"');
-  }
-  if (typeof auth !== 'function') {
-    throw invalid('auth must be a function returning the bearer token (or a promise of it)');
-  }
-  if (logger !== undefined && (typeof logger !== 'object' || typeof logger.debug !== 'function')) {
-    throw invalid('logger must be a pino-compatible logger with debug/info/warn/error methods');
-  }
+  const neuronId = checkNeuronId(options.neuronId);
+  const auth = checkAuth(options.auth);
+  const logger = checkLogger(options.logger) ?? silentLogger;
   if (fetch !== undefined && typeof fetch !== 'function') {
-    throw invalid('fetch must be a fetch-compatible function');
+    throw invalidOption('fetch must be a fetch-compatible function');
   }
   if (dispatcher !== undefined && typeof dispatcher?.dispatch !== 'function') {
-    throw invalid('dispatcher must be an undici Dispatcher (an Agent, Pool or Client)');
+    throw invalidOption('dispatcher must be an undici Dispatcher (an Agent, Pool or Client)');
   }
   if (fetch !== undefined && dispatcher !== undefined) {
-    throw invalid('give either fetch or dispatcher, not both: a custom fetch brings its own');
-  }
-  const initial = duration(options, 'initialReconnectDelayMs');
-  const max = duration(options, 'maxReconnectDelayMs');
-  if (initial !== undefined && max !== undefined && max < initial) {
-    throw invalid(`maxReconnectDelayMs (${max}) must be ≥ initialReconnectDelayMs (${initial})`);
+    throw invalidOption('give either fetch or dispatcher, not both: a custom fetch brings its own');
   }
   return {
     base,
     neuronId,
     auth,
-    logger: logger ?? silentLogger,
+    logger,
     fetch,
     dispatcher,
-    maxFrameBytes: positiveInteger(options, 'maxFrameBytes') ?? DEFAULT_MAX_FRAME_BYTES,
-    requestTimeoutMs: duration(options, 'requestTimeoutMs') ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    reconnectPolicy: Object.freeze({
-      initialReconnectDelayMs: initial,
-      maxReconnectDelayMs: max,
-      idleTimeoutMs: duration(options, 'idleTimeoutMs'),
-    }),
+    maxFrameBytes: maxFrameBytes(options.maxFrameBytes),
+    requestTimeoutMs:
+      checkDelay('requestTimeoutMs', options.requestTimeoutMs) ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    reconnectPolicy: checkReconnectPolicy(options),
   };
 }
 
-type NumericOption = {
-  [K in keyof HttpTransportOptions]-?: number extends HttpTransportOptions[K] ? K : never;
-}[keyof HttpTransportOptions];
-
-function positiveInteger(options: HttpTransportOptions, name: NumericOption): number | undefined {
-  const value: unknown = options[name];
-  if (value === undefined) return undefined;
+/** A size in bytes: a positive integer. */
+function maxFrameBytes(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_FRAME_BYTES;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw invalid(`${name} must be a positive integer, got ${describe(value)}`);
+    const got =
+      typeof value === 'number' ? String(value) : `a ${value === null ? 'null' : typeof value}`;
+    throw invalidOption(`maxFrameBytes must be a positive integer, got ${got}`);
   }
   return value;
-}
-
-/** A delay in ms: a positive integer that Node's timers can hold. */
-function duration(options: HttpTransportOptions, name: NumericOption): number | undefined {
-  const value = positiveInteger(options, name);
-  if (value !== undefined && value > MAX_TIMER_MS) {
-    throw invalid(`${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${value}`);
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  return typeof value === 'number' ? String(value) : `a ${typeof value}`;
-}
-
-function invalid(message: string): ConfigError {
-  return new ConfigError('NEURON_ERR_INVALID_OPTIONS', message);
 }

@@ -9,6 +9,7 @@ import { childLogger, type NeuronLogger } from '../logger.js';
 import type { ClientFrame, PostPath } from '../protocol/frames.js';
 import { USER_AGENT } from '../version.js';
 import { authorizationHeader } from './auth.js';
+import { Cancellation, Deadlines } from './deadlines.js';
 import { exchange } from './exchange.js';
 import { gatewayStatusError } from './gateway-error.js';
 import { fetchClient, type HttpClient, type HttpResponse } from './http-client.js';
@@ -17,7 +18,7 @@ import {
   type ResolvedHttpTransportOptions,
   resolveHttpTransportOptions,
 } from './http-transport-options.js';
-import { postFrame } from './post.js';
+import { type PostContext, postFrame } from './post.js';
 import { createSseDecoder, type SseDecoder } from './sse-stream.js';
 import { type TransportEmit, transportSubscribers } from './subscribers.js';
 import type { ReconnectPolicy, Transport, TransportCallbacks } from './types.js';
@@ -26,7 +27,7 @@ export type { HttpTransportOptions, UndiciDispatcher } from './http-transport-op
 
 /** One stream, from the moment `start()` begins opening it until it is torn down. */
 interface StreamState {
-  readonly controller: AbortController;
+  readonly cancellation: Cancellation;
   open: boolean;
   /** `stop()` asked for the teardown: no `onClose`. */
   stopped: boolean;
@@ -52,16 +53,13 @@ export class HttpTransport implements Transport {
   #closing: Promise<void> | undefined;
   /** The last open, or a POST twice in a row, was answered 401: the next open says so to `auth`. */
   #tokenRejected = false;
-  /**
-   * One per POST in flight, aborted by `close()`: the POST (and its `auth` call) is abandoned.
-   * One signal per POST rather than one shared by all, so that no signal collects a listener per
-   * concurrent request (Node warns past ten).
-   */
-  readonly #posts = new Set<AbortController>();
+  /** Every request's deadline; `close()` abandons the POSTs still in flight through it. */
+  readonly #deadlines = new Deadlines();
+  readonly #postContext: PostContext;
 
   constructor(options: HttpTransportOptions) {
     this.#options = resolveHttpTransportOptions(options);
-    const { fetch, dispatcher, logger, maxFrameBytes } = this.#options;
+    const { fetch, dispatcher, logger, maxFrameBytes, requestTimeoutMs } = this.#options;
     this.#log = childLogger(logger, { component: 'http-transport' });
     this.#subscribers = transportSubscribers(this.#log);
     this.#emit = this.#subscribers.emit;
@@ -76,6 +74,17 @@ export class HttpTransport implements Transport {
       this.#client = owned.client;
       this.#closeClient = owned.close;
     }
+    this.#postContext = {
+      client: this.#client,
+      authorize: (cancellation, rejected) => this.#authorize(cancellation, rejected),
+      requestTimeoutMs,
+      deadlines: this.#deadlines,
+      logger: this.#log,
+      onAuthRejected: () => {
+        this.#tokenRejected = true;
+        this.#emit('onAuthRejected');
+      },
+    };
     this.#decoder = createSseDecoder(maxFrameBytes, {
       onFrame: (frame, id) => this.#emit('onFrame', frame, id),
       onFieldIgnored: (error) => {
@@ -114,7 +123,7 @@ export class HttpTransport implements Transport {
     if (this.#stream) throw invalidState('start() while a stream is open: call stop() first');
     let settle = (): void => {};
     const stream: StreamState = {
-      controller: new AbortController(),
+      cancellation: new Cancellation(),
       open: false,
       stopped: false,
       done: new Promise((resolve) => {
@@ -125,7 +134,7 @@ export class HttpTransport implements Transport {
     let response: HttpResponse | undefined;
     let failure: unknown;
     try {
-      response = await this.#open(stream.controller);
+      response = await this.#open(stream.cancellation);
     } catch (err) {
       failure = err;
     }
@@ -148,32 +157,16 @@ export class HttpTransport implements Transport {
     const stream = this.#stream;
     if (!stream) return;
     stream.stopped = true;
-    stream.controller.abort();
+    stream.cancellation.cancel();
     await stream.done;
   }
 
   /** `POST {gatewayUrl}/neuron/{path}`; see `postFrame` for what it resolves and rejects with. */
-  async post<T extends ClientFrame>(path: PostPath, frame: T): Promise<unknown> {
-    if (this.#closing) throw invalidState(`post(${path}) after close(): the transport is closed`);
-    const { base, requestTimeoutMs } = this.#options;
-    const abandon = new AbortController();
-    this.#posts.add(abandon);
-    const ctx = {
-      client: this.#client,
-      authorize: (rejected = false) => this.#authorize(abandon.signal, rejected),
-      requestTimeoutMs,
-      logger: this.#log,
-      onAuthRejected: () => {
-        this.#tokenRejected = true;
-        this.#emit('onAuthRejected');
-      },
-      signal: abandon.signal,
-    };
-    try {
-      return await postFrame(ctx, `${base}neuron/${path}`, path, frame);
-    } finally {
-      this.#posts.delete(abandon);
+  post<T extends ClientFrame>(path: PostPath, frame: T): Promise<unknown> {
+    if (this.#closing) {
+      return Promise.reject(invalidState(`post(${path}) after close(): the transport is closed`));
     }
+    return postFrame(this.#postContext, `${this.#options.base}neuron/${path}`, path, frame);
   }
 
   /**
@@ -185,18 +178,27 @@ export class HttpTransport implements Transport {
    */
   close(): Promise<void> {
     this.#closing ??= this.stop().then(() => {
-      for (const post of this.#posts) post.abort();
+      this.#deadlines.cancelAll(new Error('the transport was closed'));
       return this.#closeClient();
     });
     return this.#closing;
   }
 
-  async #open(controller: AbortController): Promise<HttpResponse> {
+  /** The open's deadline ends with it; `cancellation` goes on to serve `stop()`. */
+  async #open(cancellation: Cancellation): Promise<HttpResponse> {
+    this.#deadlines.arm(cancellation, this.#options.requestTimeoutMs);
+    try {
+      return await this.#requestStream(cancellation);
+    } finally {
+      this.#deadlines.release(cancellation);
+    }
+  }
+
+  async #requestStream(cancellation: Cancellation): Promise<HttpResponse> {
     const { base, neuronId, requestTimeoutMs } = this.#options;
-    const startedAt = performance.now();
     const headers: Record<string, string> = {
       // After a 401, the next open asks for a token other than the rejected one.
-      authorization: await this.#authorize(controller.signal, this.#tokenRejected),
+      authorization: await this.#authorize(cancellation, this.#tokenRejected),
       accept: 'text/event-stream',
       'user-agent': USER_AGENT,
     };
@@ -205,8 +207,9 @@ export class HttpTransport implements Transport {
     this.#log.debug({ neuronId, lastEventId: this.#lastEventId }, 'opening event stream');
     return exchange(
       this.#client,
-      { method: 'GET', url, headers, streaming: true },
-      { path: 'events', timeoutMs: requestTimeoutMs, controller, startedAt },
+      { method: 'GET', url, headers, cancellation, streaming: true },
+      'events',
+      requestTimeoutMs,
       async (res) => {
         this.#tokenRejected = res.status === 401;
         if (res.status !== 200) {
@@ -232,22 +235,21 @@ export class HttpTransport implements Transport {
   }
 
   /**
-   * The `Authorization` value from a fresh `auth` call. A failing callback is the user's to
-   * fix, so besides failing the request it is reported (`onError`): the connection would
-   * otherwise only back off, silently. Its messages never quote the token. The call may take
-   * up to `requestTimeoutMs` (then it fails the request like a throw); `signal` (the stream's
-   * controller, or the POST's, which `close()` aborts) abandons it at once, without an error event.
+   * The `Authorization` value from a fresh `auth` call, which may take until the request's
+   * deadline (then it fails the request like a throw). A failing callback is also reported
+   * (`onError`); its messages never quote the token. `cancellation` (the stream's, which `stop()`
+   * cancels, or the POST's, which `close()` does) abandons the call at once, without an error event.
    */
-  async #authorize(signal: AbortSignal, rejected: boolean): Promise<string> {
-    const timeoutMs = this.#options.requestTimeoutMs;
-    try {
-      return await authorizationHeader(this.#options.auth, { timeoutMs, signal }, rejected);
-    } catch (err) {
-      if (signal.aborted) throw err;
-      this.#emit('onError', err instanceof Error ? err : new Error(String(err)));
-      throw err;
-    }
+  #authorize(cancellation: Cancellation, rejected: boolean): Promise<string> {
+    const limits = {
+      timeoutMs: this.#options.requestTimeoutMs,
+      cancellation,
+      onFailure: this.#reportAuthFailure,
+    };
+    return authorizationHeader(this.#options.auth, limits, rejected);
   }
+
+  readonly #reportAuthFailure = (error: Error): void => this.#emit('onError', error);
 
   /** Feeds the stream to the decoder until it ends; then `onClose`, unless `stop()` asked. */
   async #read(stream: StreamState, response: HttpResponse): Promise<void> {

@@ -64,22 +64,34 @@ describe('HttpTransport options', () => {
     expect(optionError({ allowInsecure: 'yes' }).message).toMatch(/allowInsecure/);
   });
 
-  it('refuses numbers that are not positive integers, naming the option and the value', () => {
+  it('refuses a maxFrameBytes that is not a positive integer, naming the value', () => {
+    expect(optionError({ maxFrameBytes: 0 }).message).toBe(
+      'maxFrameBytes must be a positive integer, got 0',
+    );
+    expect(optionError({ maxFrameBytes: 1.5 }).message).toContain('got 1.5');
+    expect(optionError({ maxFrameBytes: '100' }).message).toContain('got a string');
+  });
+
+  it('refuses delays that are not positive numbers of milliseconds a timer can hold', () => {
     for (const name of [
-      'maxFrameBytes',
       'requestTimeoutMs',
       'initialReconnectDelayMs',
       'maxReconnectDelayMs',
       'idleTimeoutMs',
     ]) {
-      expect(optionError({ [name]: 0 }).message).toBe(`${name} must be a positive integer, got 0`);
-      expect(optionError({ [name]: 1.5 }).message).toContain(name);
+      expect(optionError({ [name]: 0 }).message).toBe(
+        `${name} must be a positive number of milliseconds, got 0`,
+      );
+      expect(optionError({ [name]: Number.NaN }).message).toContain('got NaN');
       expect(optionError({ [name]: '100' }).message).toContain('got a string');
     }
     expect(optionError({ requestTimeoutMs: 2 ** 31 }).message).toMatch(/at most/);
     expect(
       optionError({ initialReconnectDelayMs: 1000, maxReconnectDelayMs: 500 }).message,
     ).toMatch(/maxReconnectDelayMs \(500\) must be ≥ initialReconnectDelayMs \(1000\)/);
+    expect(optionError({ initialReconnectDelayMs: 40_000 }).message).toBe(
+      'maxReconnectDelayMs (30000, the default) must be ≥ initialReconnectDelayMs (40000)',
+    );
   });
 
   it('carries the reconnect numbers as given in reconnectPolicy', () => {
