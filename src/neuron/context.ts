@@ -39,15 +39,21 @@ export type Handler<TInput = unknown, TOutput = unknown> = (
   ctx: HandlerContext,
 ) => Promise<TOutput> | TOutput;
 
+/**
+ * What a context is made of: the lease's run (`run-handler.ts`), whose methods the context calls
+ * as methods, so that one object serves every lease's context without a closure per part.
+ */
 export interface ContextParts {
-  task: TaskPayload;
-  leaseId: string;
-  deadline: () => number;
+  readonly task: TaskPayload;
+  readonly leaseId: string;
+  deadline(): number;
   /** Called when the handler first reads `ctx.signal`. */
-  signal: () => AbortSignal;
+  signal(): AbortSignal;
   /** Called when the handler (or a warning about its input) first needs `ctx.log`. */
-  log: () => NeuronLogger;
-  progress: (update: ProgressUpdate) => void;
+  log(): NeuronLogger;
+  progress(update: ProgressUpdate): void;
+  /** Set by `ctx.fail()`: it counts even if the handler catches the throw. */
+  failure: TaskFailedError | undefined;
 }
 
 const PARTS = Symbol('parts');
@@ -77,12 +83,8 @@ const LOG: PropertyDescriptor = {
   enumerable: true,
 };
 
-/** A context, and the record of whether `fail()` was called (it counts even if the throw is caught). */
-export function createHandlerContext(parts: ContextParts): {
-  ctx: HandlerContext;
-  failure: () => TaskFailedError | undefined;
-} {
-  let failure: TaskFailedError | undefined;
+/** A context over `parts`; `fail()` records its error in `parts.failure`. */
+export function createHandlerContext(parts: ContextParts): HandlerContext {
   const fields = {
     task: parts.task,
     leaseId: parts.leaseId,
@@ -92,7 +94,7 @@ export function createHandlerContext(parts: ContextParts): {
     },
     fail: (reason: string, options?: { code?: string }): never => {
       const error = new TaskFailedError(failReason(reason), failCode(options, parts.log()));
-      failure ??= error;
+      parts.failure ??= error;
       throw error;
     },
   };
@@ -100,8 +102,5 @@ export function createHandlerContext(parts: ContextParts): {
   Object.defineProperty(fields, 'deadline', DEADLINE);
   Object.defineProperty(fields, 'signal', SIGNAL);
   Object.defineProperty(fields, 'log', LOG);
-  return {
-    ctx: fields as typeof fields & Pick<HandlerContext, 'deadline' | 'signal' | 'log'>,
-    failure: () => failure,
-  };
+  return fields as typeof fields & Pick<HandlerContext, 'deadline' | 'signal' | 'log'>;
 }

@@ -4,14 +4,14 @@
  * machine already knows a cancel happened and ignores what this reports then.
  */
 import { fromCallback } from 'xstate';
-import type { Outcome, RunHandlerInput } from '../../machines/lease.js';
+import type { LeaseEvent, Outcome, RunHandlerInput } from '../../machines/lease.js';
 import type { ResolvedCapability } from '../capability/registration.js';
 import { checkJsonSerializable } from '../capability/validator.js';
 import { LeaseAbortedError, type LeaseAbortReason, type TaskFailedError } from '../errors.js';
 import { childLogger, type NeuronLogger } from '../logger.js';
 import type { ProgressUpdate } from '../protocol/frames.js';
 import type { NeuronTelemetry } from '../telemetry/telemetry.js';
-import { createHandlerContext, type Handler } from './context.js';
+import { type ContextParts, createHandlerContext, type Handler } from './context.js';
 import { createProgressReporter } from './progress.js';
 
 export interface HandlerEntry {
@@ -97,112 +97,160 @@ function classifyOutput(capability: ResolvedCapability, returned: unknown): Outc
   return { kind: 'ack', output: output === undefined ? null : output };
 }
 
+/**
+ * One lease's handler, from its start to its outcome: the handler's context parts (its signal,
+ * logger and progress reporter are made when first used: most handlers never use them, and an
+ * AbortController — an EventTarget and two Maps — is the largest thing a lease would otherwise
+ * hold). A class, not closures: a lease in flight holds one object, not a dozen functions.
+ */
+class HandlerRun implements ContextParts {
+  failure: TaskFailedError | undefined;
+  #controller: AbortController | undefined;
+  #abortedWith: LeaseAbortedError | undefined;
+  #reporter: ReturnType<typeof createProgressReporter> | undefined;
+  #log: NeuronLogger | undefined;
+  #done = false;
+  #stopped = false;
+
+  constructor(
+    readonly deps: RunHandlerDeps,
+    readonly input: RunHandlerInput,
+    readonly sendBack: (event: LeaseEvent) => void,
+  ) {}
+
+  get task(): RunHandlerInput['task'] {
+    return this.input.task;
+  }
+
+  get leaseId(): string {
+    return this.input.leaseId;
+  }
+
+  deadline(): number {
+    return this.deps.deadlineOf(this.input.leaseId);
+  }
+
+  signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#abortedWith) this.#controller.abort(this.#abortedWith);
+    }
+    return this.#controller.signal;
+  }
+
+  /** A child logger (pino's is a new object with its own bindings) only for a handler that logs. */
+  log(): NeuronLogger {
+    this.#log ??= childLogger(this.deps.logger, {
+      leaseId: this.input.leaseId,
+      taskId: this.input.task.taskId,
+      capabilityType: this.input.capabilityType,
+    });
+    return this.#log;
+  }
+
+  progress(update: ProgressUpdate): void {
+    const { leaseId, task } = this.input;
+    this.#reporter ??= createProgressReporter((u) =>
+      this.deps.postProgress(leaseId, task.taskId, u),
+    );
+    this.#reporter.report(update);
+  }
+
+  abort(reason: LeaseAbortReason): void {
+    if (this.#abortedWith) return;
+    this.#abortedWith = new LeaseAbortedError(reason);
+    this.#controller?.abort(this.#abortedWith);
+  }
+
+  start(): void {
+    const { input, deps } = this;
+    const entry = deps.handlers.get(input.capabilityType);
+    if (!entry) {
+      this.#settle({
+        kind: 'nack',
+        nack: 'retryable',
+        reason: `no handler for ${input.capabilityType}`,
+        code: 'UNKNOWN_CAPABILITY',
+      });
+      return;
+    }
+    const ctx = createHandlerContext(this);
+    const { telemetry } = deps;
+    const handle = telemetry.handleStarted(input.leaseId);
+    const started = performance.now();
+    // Runs the handler on a microtask, so a sync throw is classified like a rejection.
+    Promise.resolve()
+      .then(() =>
+        telemetry.inHandle(handle, () => {
+          // Cancelled or aborted before this microtask came: the handler never starts (its
+          // signal would already be aborted, and an `abort` listener would never fire).
+          if (this.#abortedWith) throw this.#abortedWith;
+          return entry.handler(input.input as never, ctx);
+        }),
+      )
+      .then(
+        (returned) => {
+          telemetry.handleEnded(handle, input.capabilityType, performance.now() - started);
+          this.#settleWith(() =>
+            this.failure ? terminal(this.failure) : classifyReturned(entry.capability, returned),
+          );
+        },
+        (thrown: unknown) => {
+          telemetry.handleEnded(handle, input.capabilityType, performance.now() - started, thrown);
+          this.#settleWith(() =>
+            this.failure
+              ? terminal(this.failure)
+              : { kind: 'nack', nack: 'retryable', reason: describeThrown(thrown) },
+          );
+        },
+      );
+  }
+
+  /**
+   * Leaving `executing` stops the actor; a handler still running then is being abandoned (the
+   * lease machine has already fired the signal with the precise reason when it had one).
+   */
+  stop(): void {
+    if (!this.#done) this.abort('shutdown');
+    this.#done = true;
+    this.#stopped = true;
+    void this.#reporter?.close();
+  }
+
+  /** Last resort, never expected: a lease must not hang on a classification bug. */
+  #settleWith(classify: () => Outcome): void {
+    let outcome: Outcome;
+    try {
+      outcome = classify();
+    } catch (error) {
+      outcome = {
+        kind: 'nack',
+        nack: 'retryable',
+        reason: `the handler's result could not be classified: ${describeThrown(error)}`,
+      };
+    }
+    this.#settle(outcome);
+  }
+
+  #settle(outcome: Outcome): void {
+    if (this.#done) return;
+    this.#done = true;
+    const report = (): void => {
+      if (!this.#stopped) this.sendBack({ type: 'handler.settled', outcome });
+    };
+    // A progress POST still in flight goes first: no progress may follow the outcome.
+    if (this.#reporter) void this.#reporter.close().then(report);
+    else report();
+  }
+}
+
 export function createRunHandler(deps: RunHandlerDeps) {
   return fromCallback<{ type: 'abort'; reason: LeaseAbortReason }, RunHandlerInput>(
     ({ input, sendBack, receive }) => {
-      // The signal and the progress reporter are made when the handler first uses them: most
-      // handlers never do, and an AbortController (an EventTarget and two Maps) is the largest
-      // thing a lease would otherwise hold.
-      let controller: AbortController | undefined;
-      let abortedWith: LeaseAbortedError | undefined;
-      const signal = (): AbortSignal => {
-        if (!controller) {
-          controller = new AbortController();
-          if (abortedWith) controller.abort(abortedWith);
-        }
-        return controller.signal;
-      };
-      const abort = (reason: LeaseAbortReason): void => {
-        if (abortedWith) return;
-        abortedWith = new LeaseAbortedError(reason);
-        controller?.abort(abortedWith);
-      };
-      receive((event) => abort(event.reason));
-
-      let reporter: ReturnType<typeof createProgressReporter> | undefined;
-      let log: NeuronLogger | undefined;
-      const entry = deps.handlers.get(input.capabilityType);
-      const { ctx, failure } = createHandlerContext({
-        task: input.task,
-        leaseId: input.leaseId,
-        deadline: () => deps.deadlineOf(input.leaseId),
-        signal,
-        // A child logger (pino's is a new object with its own bindings) only for a handler that logs.
-        log: () =>
-          (log ??= childLogger(deps.logger, {
-            leaseId: input.leaseId,
-            taskId: input.task.taskId,
-            capabilityType: input.capabilityType,
-          })),
-        progress: (update) => {
-          reporter ??= createProgressReporter((u) =>
-            deps.postProgress(input.leaseId, input.task.taskId, u),
-          );
-          reporter.report(update);
-        },
-      });
-
-      let done = false;
-      let stopped = false;
-      const settle = (outcome: Outcome): void => {
-        if (done) return;
-        done = true;
-        const report = (): void => {
-          if (!stopped) sendBack({ type: 'handler.settled', outcome });
-        };
-        // A progress POST still in flight goes first: no progress may follow the outcome.
-        if (reporter) void reporter.close().then(report);
-        else report();
-      };
-
-      if (!entry) {
-        settle({
-          kind: 'nack',
-          nack: 'retryable',
-          reason: `no handler for ${input.capabilityType}`,
-          code: 'UNKNOWN_CAPABILITY',
-        });
-      } else {
-        // Runs the handler on a microtask, so a sync throw is classified like a rejection.
-        deps.telemetry
-          .handle(input.leaseId, input.capabilityType, () => {
-            // Cancelled or aborted before this microtask came: the handler never starts (its
-            // signal would already be aborted, and an `abort` listener would never fire).
-            if (abortedWith) throw abortedWith;
-            return entry.handler(input.input as never, ctx);
-          })
-          .then(
-            (returned) => {
-              const failed = failure();
-              settle(failed ? terminal(failed) : classifyReturned(entry.capability, returned));
-            },
-            (thrown: unknown) => {
-              const failed = failure();
-              settle(
-                failed
-                  ? terminal(failed)
-                  : { kind: 'nack', nack: 'retryable', reason: describeThrown(thrown) },
-              );
-            },
-          )
-          // Last resort, never expected: a lease must not hang on a classification bug.
-          .catch((error: unknown) =>
-            settle({
-              kind: 'nack',
-              nack: 'retryable',
-              reason: `the handler's result could not be classified: ${describeThrown(error)}`,
-            }),
-          );
-      }
-
-      // Leaving `executing` stops this actor; a handler still running then is being abandoned
-      // (the lease machine has already fired the signal with the precise reason when it had one).
-      return () => {
-        if (!done) abort('shutdown');
-        done = true;
-        stopped = true;
-        void reporter?.close();
-      };
+      const run = new HandlerRun(deps, input, sendBack);
+      receive((event) => run.abort(event.reason));
+      run.start();
+      return () => run.stop();
     },
   );
 }

@@ -11,6 +11,7 @@ import {
   type Counter,
   context,
   type Histogram,
+  isSpanContextValid,
   metrics,
   type Span,
   SpanKind,
@@ -44,10 +45,20 @@ export interface CapabilityLoad {
 }
 
 interface LeaseTrace {
-  span: Span;
-  context: Context;
+  /**
+   * The lease's span and the context that carries it, when there is a trace to make: a span that
+   * records or carries a valid trace id. With no SDK registered there is none, and the lease's
+   * child spans are skipped too (no span, context or closure held per lease in flight).
+   */
+  traced: { span: Span; context: Context } | undefined;
   receivedAt: number;
   posts: number;
+}
+
+/** A handler's span and the context that carries it. */
+export interface HandleTrace {
+  span: Span;
+  context: Context;
 }
 
 interface Instruments {
@@ -136,7 +147,7 @@ export class NeuronTelemetry {
 
   /** Ends what is still open (a lease abandoned by a failed actor) and stops observing. */
   stop(): void {
-    for (const lease of this.#leases.values()) lease.span.end();
+    for (const lease of this.#leases.values()) lease.traced?.span.end();
     this.#leases.clear();
     this.#unobserve?.();
     this.#unobserve = undefined;
@@ -160,18 +171,17 @@ export class NeuronTelemetry {
       kind: SpanKind.CONSUMER,
       attributes,
     });
-    this.#leases.set(lease.leaseId, {
-      span,
-      context: trace.setSpan(context.active(), span),
-      receivedAt: performance.now(),
-      posts: 0,
-    });
+    const traced =
+      span.isRecording() || isSpanContextValid(span.spanContext())
+        ? { span, context: trace.setSpan(context.active(), span) }
+        : undefined;
+    this.#leases.set(lease.leaseId, { traced, receivedAt: performance.now(), posts: 0 });
     this.#instruments?.received.add(1, { [Attr.CAPABILITY]: lease.capabilityType });
   }
 
   /** Runs `validate` in a child span of the lease; a result that is not `ok` fails the span. */
   validate<T extends { ok: boolean }>(leaseId: string, validate: () => T): T {
-    const lease = this.#leases.get(leaseId);
+    const lease = this.#leases.get(leaseId)?.traced;
     if (!lease) return validate();
     const span = this.#tracer.startSpan(SpanName.VALIDATE, {}, lease.context);
     try {
@@ -187,34 +197,37 @@ export class NeuronTelemetry {
   }
 
   /**
-   * Runs the handler inside a `handle` span, itself inside the lease's: the handler's own spans
-   * (and its `fetch` calls, when instrumented) nest under the lease.
+   * Opens the `handle` span, a child of the lease's, when the lease is traced: the handler then
+   * runs inside it (`inHandle`), so its own spans (and its `fetch` calls, when instrumented) nest
+   * under the lease.
    */
-  handle<T>(leaseId: string, capabilityType: string, run: () => T | Promise<T>): Promise<T> {
-    const lease = this.#leases.get(leaseId);
-    const span = this.#tracer.startSpan(SpanName.HANDLE, {}, lease?.context);
-    const started = performance.now();
-    const end = (outcome: string, error?: unknown): void => {
-      if (error !== undefined) failed(span, error);
-      span.end();
-      this.#instruments?.handlerDuration.record(seconds(performance.now() - started), {
-        [Attr.CAPABILITY]: capabilityType,
-        [Attr.OUTCOME]: outcome,
-      });
-    };
-    const inSpan = trace.setSpan(lease?.context ?? context.active(), span);
-    return Promise.resolve()
-      .then(() => context.with(inSpan, run))
-      .then(
-        (value) => {
-          end('returned');
-          return value;
-        },
-        (error: unknown) => {
-          end('threw', error);
-          throw error;
-        },
-      );
+  handleStarted(leaseId: string): HandleTrace | undefined {
+    const lease = this.#leases.get(leaseId)?.traced;
+    if (!lease) return undefined;
+    const span = this.#tracer.startSpan(SpanName.HANDLE, {}, lease.context);
+    return { span, context: trace.setSpan(lease.context, span) };
+  }
+
+  /** Runs `run` inside the `handle` span's context, if there is one. */
+  inHandle<T>(handle: HandleTrace | undefined, run: () => T): T {
+    return handle ? context.with(handle.context, run) : run();
+  }
+
+  /** The handler returned or threw (`error`) after `durationMs`: ends its span, records it. */
+  handleEnded(
+    handle: HandleTrace | undefined,
+    capabilityType: string,
+    durationMs: number,
+    error?: unknown,
+  ): void {
+    if (handle) {
+      if (error !== undefined) failed(handle.span, error);
+      handle.span.end();
+    }
+    this.#instruments?.handlerDuration.record(seconds(durationMs), {
+      [Attr.CAPABILITY]: capabilityType,
+      [Attr.OUTCOME]: error === undefined ? 'returned' : 'threw',
+    });
   }
 
   /** One try of the outcome POST: returns what ends its span, with the error if it failed. */
@@ -231,10 +244,11 @@ export class NeuronTelemetry {
         [Attr.OUTCOME]: kind,
       });
     }
+    if (!lease?.traced) return ignore;
     const span = this.#tracer.startSpan(
       SpanName.post(kind),
       { kind: SpanKind.CLIENT, attributes: { [Attr.POST_ATTEMPT]: attempt } },
-      lease?.context,
+      lease.traced.context,
     );
     return (error) => {
       if (error !== undefined) failed(span, error);
@@ -243,7 +257,7 @@ export class NeuronTelemetry {
   }
 
   settled(lease: LeaseSettlement): void {
-    const traced = this.#leases.get(lease.leaseId);
+    const held = this.#leases.get(lease.leaseId);
     this.#leases.delete(lease.leaseId);
     const outcome = outcomeName(lease.outcome);
     const attributes: Attributes = {
@@ -255,11 +269,13 @@ export class NeuronTelemetry {
       attributes[Attr.OUTCOME_CODE] = lease.outcome.code;
     }
     this.#instruments?.settled.add(1, attributes);
-    if (!traced) return;
-    this.#instruments?.leaseDuration.record(seconds(performance.now() - traced.receivedAt), {
+    if (!held) return;
+    this.#instruments?.leaseDuration.record(seconds(performance.now() - held.receivedAt), {
       [Attr.CAPABILITY]: lease.capabilityType,
       [Attr.OUTCOME]: outcome,
     });
+    const traced = held.traced;
+    if (!traced) return;
     traced.span.setAttributes(attributes);
     if (isFailure(lease)) {
       traced.span.setStatus({
@@ -286,6 +302,8 @@ export class NeuronTelemetry {
     this.#instruments?.loopBlocked.add(1);
   }
 }
+
+function ignore(): void {}
 
 /** `ack`, the nack kind, or `none` (lost, expired, or settled before an outcome was due). */
 function outcomeName(outcome: Outcome | undefined): string {

@@ -40,7 +40,9 @@ async function instrumentationAlone(iterations: number): Promise<number> {
       const leaseId = `l-${i}`;
       telemetry.received({ leaseId, taskId: `t-${i}`, capabilityType: 'bench/noop', attempt: 1 });
       telemetry.validate(leaseId, () => ({ ok: true, value: i }));
-      await telemetry.handle(leaseId, 'bench/noop', () => i);
+      const handle = telemetry.handleStarted(leaseId);
+      await Promise.resolve().then(() => telemetry.inHandle(handle, () => i));
+      telemetry.handleEnded(handle, 'bench/noop', 0);
       telemetry.postTry(leaseId, 'ack', 'bench/noop')();
       telemetry.settled({
         leaseId,
