@@ -9,7 +9,7 @@
 import { assign, enqueueActions, sendParent, setup } from 'xstate';
 import { isCredentialRevoked } from '../src/errors.js';
 import { clamp } from '../src/limits.js';
-import { describe, notProvided, retryAfterOf, statusOf, toError } from './shared.js';
+import { describe, errorOf, notProvided, retryAfterOf, statusOf, toError } from './shared.js';
 
 export interface ReconnectSettings {
   /** @default 500 */
@@ -113,7 +113,7 @@ export const connectionMachine = setup({
     notifyError: sendParent(
       ({ event }): ConnectionNotification => ({
         type: 'connection.error',
-        error: toError((event as { error?: unknown }).error),
+        error: toError(errorOf(event)),
       }),
     ),
     /**
@@ -121,7 +121,7 @@ export const connectionMachine = setup({
      * sets the next delay, as it does for POSTs: a careful client does not come back sooner.
      */
     recordFailure: assign(({ context, event }) => {
-      const error = (event as { error?: unknown }).error;
+      const error = errorOf(event);
       return { reason: describe(error), hintMs: retryAfterOf(error) ?? context.hintMs };
     }),
     recordForbidden: assign({ forbidden: true }),
@@ -173,16 +173,16 @@ export const connectionMachine = setup({
     }),
   },
   guards: {
-    unauthorized: ({ event }) => statusOf((event as { error?: unknown }).error) === 401,
-    forbidden: ({ event }) => statusOf((event as { error?: unknown }).error) === 403,
+    unauthorized: ({ event }) => statusOf(errorOf(event)) === 401,
+    forbidden: ({ event }) => statusOf(errorOf(event)) === 403,
     /**
      * The `auth` callback's credential was revoked (AUTH.md §4: "keeps reconnecting at its
      * maximum delay; it never retries faster"). The transport has reported it already.
      */
-    credentialRevoked: ({ event }) => isCredentialRevoked((event as { error?: unknown }).error),
+    credentialRevoked: ({ event }) => isCredentialRevoked(errorOf(event)),
     /** 400 `INVALID_FRAME` or 403 on register: the stream stays open, no leases come. */
     registrationRefused: ({ event }) => {
-      const status = statusOf((event as { error?: unknown }).error);
+      const status = statusOf(errorOf(event));
       return status === 400 || status === 403;
     },
   },

@@ -236,7 +236,9 @@ export function leasePool(lease: LeaseMachine): LeasePoolLogic {
     frame: LeaseFrame & { receivedAt: number },
     scope: Scope,
   ): void => {
-    const { receivedAt, ...leaseFrame } = frame;
+    // The frame goes to the lease as it came (with `receivedAt`): no copy per lease.
+    const leaseFrame: LeaseFrame = frame;
+    const { receivedAt } = frame;
     const { leaseId, capabilityType } = leaseFrame;
     const duplicate = state.leases.has(leaseId) || state.settled.has(leaseId);
     scope.emit({
@@ -262,7 +264,7 @@ export function leasePool(lease: LeaseMachine): LeasePoolLogic {
         receivedAt,
         expiresAt,
         cancelGraceMs: state.settings.cancelGraceMs,
-        ...(refusal ? { refusal } : {}),
+        refusal,
       },
     });
     state.leases.set(leaseId, {

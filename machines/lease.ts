@@ -8,7 +8,7 @@
  * classification of how it ended) and the `postOutcome` actor (one ack or nack POST). The machine
  * decides which outcome is due, when to retry its POST, and when to give up.
  */
-import { assign, fromCallback, sendParent, sendTo, setup } from 'xstate';
+import { assign, sendParent, sendTo, setup } from 'xstate';
 import type { LeaseAbortReason } from '../src/errors.js';
 import {
   clamp,
@@ -23,6 +23,7 @@ import type {
   TaskPayload,
 } from '../src/protocol/frames.js';
 import { errorOf, isNotHeld, isTransientPostFailure, notProvided, retryAfterOf } from './shared.js';
+import { fromControlled } from './task.js';
 
 /** What the lease ends with on the wire. */
 export type Outcome =
@@ -57,7 +58,7 @@ export interface LeaseInput {
   /** Wait this long for a cancelled handler to settle. @default 5000 */
   cancelGraceMs: number;
   /** Set when the lease is refused on arrival (unknown capability, shutting down). */
-  refusal?: Outcome;
+  refusal?: Outcome | undefined;
 }
 
 export interface LeaseContext {
@@ -191,7 +192,7 @@ const leaseSetup = setup({
      * Runs the handler; sends back `handler.settled` with the classified outcome. Receives
      * `{ type: 'abort', reason }` to fire the handler's signal; aborts it on cleanup too.
      */
-    runHandler: fromCallback<{ type: 'abort'; reason: LeaseAbortReason }, RunHandlerInput>(() => {
+    runHandler: fromControlled<{ type: 'abort'; reason: LeaseAbortReason }, RunHandlerInput>(() => {
       throw new Error("lease actor 'runHandler' was not provided");
     }),
     /** One ack or nack POST. */

@@ -3,8 +3,9 @@
  * into an outcome (PROTOCOL.md's outcome table). Cancellation is not decided here: the lease
  * machine already knows a cancel happened and ignores what this reports then.
  */
-import { fromCallback } from 'xstate';
+import type { AnyActorRef } from 'xstate';
 import type { LeaseEvent, Outcome, RunHandlerInput } from '../../machines/lease.js';
+import { type Control, fromControlled } from '../../machines/task.js';
 import type { ResolvedCapability } from '../capability/registration.js';
 import { checkJsonSerializable } from '../capability/validator.js';
 import { LeaseAbortedError, type LeaseAbortReason, type TaskFailedError } from '../errors.js';
@@ -103,7 +104,7 @@ function classifyOutput(capability: ResolvedCapability, returned: unknown): Outc
  * AbortController — an EventTarget and two Maps — is the largest thing a lease would otherwise
  * hold). A class, not closures: a lease in flight holds one object, not a dozen functions.
  */
-class HandlerRun implements ContextParts {
+class HandlerRun implements ContextParts, Control<{ type: 'abort'; reason: LeaseAbortReason }> {
   failure: TaskFailedError | undefined;
   #controller: AbortController | undefined;
   #abortedWith: LeaseAbortedError | undefined;
@@ -115,7 +116,8 @@ class HandlerRun implements ContextParts {
   constructor(
     readonly deps: RunHandlerDeps,
     readonly input: RunHandlerInput,
-    readonly sendBack: (event: LeaseEvent) => void,
+    /** The lease: it hears `handler.settled`. */
+    readonly lease: AnyActorRef | undefined,
   ) {}
 
   get task(): RunHandlerInput['task'] {
@@ -154,6 +156,11 @@ class HandlerRun implements ContextParts {
       this.deps.postProgress(leaseId, task.taskId, u),
     );
     this.#reporter.report(update);
+  }
+
+  /** The lease fires the signal: cancel, revoke, shutdown, lost. */
+  receive(event: { type: 'abort'; reason: LeaseAbortReason }): void {
+    this.abort(event.reason);
   }
 
   abort(reason: LeaseAbortReason): void {
@@ -236,7 +243,8 @@ class HandlerRun implements ContextParts {
     if (this.#done) return;
     this.#done = true;
     const report = (): void => {
-      if (!this.#stopped) this.sendBack({ type: 'handler.settled', outcome });
+      if (!this.#stopped)
+        this.lease?.send({ type: 'handler.settled', outcome } satisfies LeaseEvent);
     };
     // A progress POST still in flight goes first: no progress may follow the outcome.
     if (this.#reporter) void this.#reporter.close().then(report);
@@ -245,12 +253,11 @@ class HandlerRun implements ContextParts {
 }
 
 export function createRunHandler(deps: RunHandlerDeps) {
-  return fromCallback<{ type: 'abort'; reason: LeaseAbortReason }, RunHandlerInput>(
-    ({ input, sendBack, receive }) => {
-      const run = new HandlerRun(deps, input, sendBack);
-      receive((event) => run.abort(event.reason));
+  return fromControlled<{ type: 'abort'; reason: LeaseAbortReason }, RunHandlerInput>(
+    ({ input, parent }) => {
+      const run = new HandlerRun(deps, input, parent);
       run.start();
-      return () => run.stop();
+      return run;
     },
   );
 }

@@ -13,6 +13,7 @@ import {
   type Histogram,
   isSpanContextValid,
   metrics,
+  ProxyTracerProvider,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -155,6 +156,15 @@ export class NeuronTelemetry {
   }
 
   received(lease: LeaseArrival): void {
+    if (!tracing()) {
+      this.#leases.set(lease.leaseId, {
+        traced: undefined,
+        receivedAt: performance.now(),
+        posts: 0,
+      });
+      this.#instruments?.received.add(1, { [Attr.CAPABILITY]: lease.capabilityType });
+      return;
+    }
     const attributes: Attributes = {
       [Attr.MESSAGING_SYSTEM]: 'bigbrain',
       [Attr.MESSAGING_OPERATION_TYPE]: 'process',
@@ -304,6 +314,18 @@ export class NeuronTelemetry {
 }
 
 function ignore(): void {}
+
+/**
+ * Whether a tracer provider is registered: with none (the API's proxy has no delegate) a lease's
+ * span would be a no-op, and its attributes are not even built. Asked per lease, so an SDK
+ * registered later traces the leases that come after it.
+ */
+function tracing(): boolean {
+  const provider = trace.getTracerProvider();
+  return (
+    !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer(SCOPE) !== undefined
+  );
+}
 
 /** `ack`, the nack kind, or `none` (lost, expired, or settled before an outcome was due). */
 function outcomeName(outcome: Outcome | undefined): string {
