@@ -159,6 +159,32 @@ serve({
     submit(mode, n);
     return {};
   },
+  /**
+   * Lets the gateway lease up to `concurrency` tasks of the type to the neuron, as if it had
+   * raised its capability's concurrency (an `update-capability` frame, delivered in-process),
+   * while the neuron itself still runs its own, lower limit: the leases beyond it queue in the
+   * neuron, which is what the flood scenario measures. The dev gateway never over-leases
+   * otherwise.
+   */
+  async dispatchUpTo({
+    neuronId,
+    capabilityType,
+    concurrency,
+  }: {
+    neuronId: string;
+    capabilityType: string;
+    concurrency: number;
+  }) {
+    const answer = await current().ipcBridge().invoke('update-capability', {
+      type: 'update-capability',
+      neuronId,
+      capabilityType,
+      concurrency,
+    });
+    const status = (answer as { status?: number }).status;
+    if (status !== 202) throw new Error(`gateway: update-capability answered ${status}`);
+    return {};
+  },
   async waitSettled({ n, timeoutMs }: { n: number; timeoutMs: number }) {
     await waitSettled(n, timeoutMs);
     return { settled, failed };

@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick] [--rounds N] [--only throughput,latency] [--source] [--no-pin] [--cpu-prof] [--heap-snapshot]`
  *
  * The SDK runs as built (`dist/`, compiled first); `--source` runs its TypeScript through tsx.
- * The SDK against the raw-protocol baseline, side by side; see README "Performance".
+ * The SDK against the raw-protocol baseline, side by side; see test/bench/README.md for what each
+ * scenario measures and each target checks.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -20,6 +20,7 @@ import {
   orderOutputSchema,
   orderOutputZod,
   priceOrder,
+  workloadOf,
 } from './workload.js';
 
 const kind = process.argv[2];
@@ -68,7 +69,7 @@ async function park(): Promise<null> {
 
 function handlerOf(mode: HandlerMode): (input: unknown) => unknown {
   if (mode === 'park') return park;
-  if (mode === 'noop') return () => null;
+  if (mode === 'noop' || mode === 'flood') return () => null;
   return priceOrder;
 }
 
@@ -137,7 +138,7 @@ async function connectRaw(args: ConnectArgs): Promise<Client> {
   const raw = new RawNeuron({
     gatewayUrl: args.url,
     neuronId: args.neuronId,
-    capabilityType: args.mode === 'ajv' || args.mode === 'zod' ? ORDER_TYPE : NOOP_TYPE,
+    capabilityType: workloadOf(args.mode).capabilityType,
     concurrency: args.concurrency,
     handler: handlerOf(args.mode),
     ...(args.initialReconnectDelayMs && { initialReconnectDelayMs: args.initialReconnectDelayMs }),
@@ -165,6 +166,14 @@ serve({
   },
   /** Heap and RSS after two full collections. */
   memory: () => memory(),
+  /**
+   * The CPU time this process has used so far (user + system, µs): all its threads, so the
+   * garbage collector's helpers count too. The orchestrator reads it around a scenario.
+   */
+  cpu() {
+    const { user, system } = process.cpuUsage();
+    return { us: user + system };
+  },
   /** What holding `n` parsed copies of a lease frame costs: the payload, for comparison. */
   payload({ n, frame }: { n: number; frame: string }) {
     const before = memory();

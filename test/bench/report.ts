@@ -3,8 +3,10 @@ import type { BenchResult, MetricSummary } from './harness.js';
 
 function fmt(value: number, unit: string): string {
   if (!Number.isFinite(value)) return '–';
-  if (unit === 'ms' && value < 10) return value.toFixed(2);
-  if (unit === 'ms' && value < 1000) return value.toFixed(1);
+  if (unit === '×') return value.toFixed(2);
+  const fine = unit === 'ms' || unit === 'µs';
+  if (fine && value < 10) return value.toFixed(2);
+  if (fine && value < 1000) return value.toFixed(1);
   return Math.round(value).toLocaleString('en-US');
 }
 
@@ -35,14 +37,30 @@ export function formatTable(result: BenchResult): string {
     .join('\n');
 }
 
-/** `throughput ratio sdk/raw: 0.93`, one per metric. */
+const ratio = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : '–');
+
+/**
+ * `throughput ratio sdk/raw: 0.93`, one per metric. A metric that is itself a ratio within each
+ * client (the flood's `cpu per lease 5000/500`) also gets one line per client, since its target
+ * is on the SDK's own figure: `flood cpu per lease ratio 5000/500 sdk: 1.04, raw: 1.01`.
+ */
 export function formatRatios(result: BenchResult): string {
   return result.metrics
-    .map((m) => {
+    .flatMap((m) => {
       const what = m.name === m.scenario ? m.scenario : `${m.scenario} ${m.name}`;
-      return `${what} ratio sdk/raw: ${Number.isFinite(m.ratio) ? m.ratio.toFixed(2) : '–'}`;
+      const line = `${what} ratio sdk/raw: ${ratio(m.ratio)}`;
+      if (m.unit !== '×') return [line];
+      const [quantity, sizes] = splitRatioName(m.name);
+      const own = `${m.scenario} ${quantity} ratio ${sizes} sdk: ${ratio(m.sdkMedian)}, raw: ${ratio(m.rawMedian)}`;
+      return [own, line];
     })
     .join('\n');
+}
+
+/** `cpu per lease 5000/500` → [`cpu per lease`, `5000/500`]. */
+function splitRatioName(name: string): [string, string] {
+  const space = name.lastIndexOf(' ');
+  return [name.slice(0, space), name.slice(space + 1)];
 }
 
 export function formatMarkdown(result: BenchResult): string {

@@ -1,17 +1,41 @@
 /**
- * What the bench's tasks carry: a no-op input, and a realistic order-pricing task with its
- * input and output schemas as JSON Schema (validated by ajv) and as zod (via defineCapability).
+ * What the bench's tasks carry: a no-op input, a ~8 KiB input for the flood of queued leases,
+ * and a realistic order-pricing task with its input and output schemas as JSON Schema (validated
+ * by ajv) and as zod (via defineCapability).
  */
 import { z } from 'zod';
 
 export const NOOP_TYPE = 'bench/noop';
 export const ORDER_TYPE = 'bench/orders/price';
 
-/** How a capability's handler behaves in a scenario. */
-export type HandlerMode = 'noop' | 'park' | 'ajv' | 'zod';
+/**
+ * How a capability's handler behaves in a scenario. `flood` is the no-op handler fed
+ * `floodInput`s: the cost of holding and parsing big queued leases, not of handling them.
+ */
+export type HandlerMode = 'noop' | 'park' | 'ajv' | 'zod' | 'flood';
 
 export function noopInput(i: number): unknown {
   return { i };
+}
+
+const FLOOD_RECORDS = 64;
+const FLOOD_NOTE = 'n'.repeat(62);
+
+/**
+ * About 8 KiB of JSON (8.2 KB): 64 records of ~128 B, many small objects, as a real batch parses
+ * into, rather than one long string that costs almost nothing to hold.
+ */
+export function floodInput(i: number): unknown {
+  const task = String(i).padStart(8, '0');
+  return {
+    i,
+    records: Array.from({ length: FLOOD_RECORDS }, (_, k) => ({
+      id: `rec-${task}-${String(k).padStart(2, '0')}`,
+      at: 1_767_225_600_000 + i * 1000 + k,
+      value: (i * 31 + k * 17) % 1000,
+      note: FLOOD_NOTE,
+    })),
+  };
 }
 
 const TIERS = ['free', 'pro', 'enterprise'] as const;
@@ -171,7 +195,6 @@ export function workloadOf(mode: HandlerMode): {
   capabilityType: string;
   input: (i: number) => unknown;
 } {
-  return mode === 'ajv' || mode === 'zod'
-    ? { capabilityType: ORDER_TYPE, input: orderInput }
-    : { capabilityType: NOOP_TYPE, input: noopInput };
+  if (mode === 'ajv' || mode === 'zod') return { capabilityType: ORDER_TYPE, input: orderInput };
+  return { capabilityType: NOOP_TYPE, input: mode === 'flood' ? floodInput : noopInput };
 }
