@@ -96,7 +96,9 @@ export type LeasePoolEvent =
   | HeartbeatAnswered
   | LeaseNotification
   /** The pool's own timer: the soonest deadline of a queued lease has come. */
-  | { type: 'queue-expiry' };
+  | { type: 'queue-expiry' }
+  /** The pool's own turn: deliver more of a heartbeat answer's renewals and losses. */
+  | { type: 'deliver-answers' };
 
 /** What the pool reports; the `Neuron` turns these into its events. */
 export type LeasePoolEmitted =
@@ -139,6 +141,14 @@ const SETTLED_MEMORY_MS = 10 * 60_000;
 
 const DONE = 'xstate.done.actor.';
 const QUEUE_EXPIRY = 'queue-expiry';
+const DELIVER_ANSWERS = 'deliver-answers';
+/** Lease steps per turn of the event loop when a heartbeat answer is delivered (~5 ms). */
+const ANSWERS_PER_TURN = 500;
+
+interface PendingAnswer {
+  leaseId: string;
+  event: LeaseEvent;
+}
 const ERROR = 'xstate.error.actor.';
 
 /** The pool's state, mutable: only this module changes it. */
@@ -154,6 +164,8 @@ interface PoolState {
   /** The queued leases by deadline, and when the pool's timer is set to expire the soonest. */
   deadlines: Deadlines<PoolLease>;
   expiryTimerAt: number | undefined;
+  /** Heartbeat answers' events not delivered yet, from `next` on. */
+  answers: { pending: PendingAnswer[]; next: number; scheduled: boolean };
 }
 
 type Scope = Parameters<LeasePoolLogic['transition']>[2];
@@ -348,28 +360,60 @@ export function leasePool(lease: LeaseMachine): LeasePoolLogic {
    * With no `leases` list (no body, or a body without one) every listed lease that is not lost
    * was renewed for its original TTL, counted from when the heartbeat was sent.
    */
-  const heartbeatAnswered = (state: PoolState, event: HeartbeatAnswered): void => {
+  const heartbeatAnswered = (state: PoolState, event: HeartbeatAnswered, scope: Scope): void => {
     const lost = new Set(event.answer?.lost);
     const renewals = event.answer?.leases;
     const renewed = new Map(renewals?.map((l) => [l.leaseId, l.expiresAt]));
     const now = Date.now();
+    const { pending } = state.answers;
     for (const leaseId of event.leaseIds) {
-      const held = state.leases.get(leaseId);
-      if (!held) continue;
+      if (lost.has(leaseId) || !state.leases.has(leaseId)) continue;
       const expiresAt = renewed.get(leaseId);
-      if (lost.has(leaseId)) continue;
       if (expiresAt !== undefined) {
-        tell(held, { type: 'renewed', expiresAt: boundedDeadline(expiresAt, now) });
+        pending.push({
+          leaseId,
+          event: { type: 'renewed', expiresAt: boundedDeadline(expiresAt, now) },
+        });
       } else if (renewals === undefined) {
-        tell(held, { type: 'heartbeat-accepted', sentAt: event.sentAt });
+        pending.push({ leaseId, event: { type: 'heartbeat-accepted', sentAt: event.sentAt } });
       }
     }
-    // A queued lease may be named too (the gateway reclaimed it): it never runs, posts nothing.
+    // A queued lease may be named too (the gateway reclaimed it): it leaves the line now, so it
+    // never starts, and hears `lost` with the rest; it posts nothing.
     for (const leaseId of lost) {
       const held = state.leases.get(leaseId);
       if (!held) continue;
       withdraw(state, held);
-      tell(held, { type: 'lost' });
+      pending.push({ leaseId, event: { type: 'lost' } });
+    }
+    deliverAnswers(state, scope);
+  };
+
+  /**
+   * Up to `ANSWERS_PER_TURN` of the answer's events, then the rest on the next turn of the event
+   * loop: each is a step of a lease actor (~10 µs), and an answer for 10 000 leases in one go
+   * would block the loop for a tenth of a second. Renewals and losses keep their order, also
+   * across answers.
+   */
+  const deliverAnswers = (state: PoolState, scope: Scope): void => {
+    const answers = state.answers;
+    const end = Math.min(answers.next + ANSWERS_PER_TURN, answers.pending.length);
+    for (; answers.next < end; answers.next++) {
+      const { leaseId, event } = answers.pending[answers.next] as PendingAnswer;
+      tell(state.leases.get(leaseId), event);
+    }
+    if (answers.next >= answers.pending.length) {
+      answers.pending = [];
+      answers.next = 0;
+    } else if (!answers.scheduled) {
+      answers.scheduled = true;
+      scope.system.scheduler.schedule(
+        scope.self,
+        scope.self,
+        { type: DELIVER_ANSWERS },
+        0,
+        DELIVER_ANSWERS,
+      );
     }
   };
 
@@ -412,6 +456,7 @@ export function leasePool(lease: LeaseMachine): LeasePoolLogic {
         settings: input,
         deadlines: new Deadlines(),
         expiryTimerAt: undefined,
+        answers: { pending: [], next: 0, scheduled: false },
       };
       return state as LeasePoolSnapshot;
     },
@@ -496,7 +541,11 @@ export function leasePool(lease: LeaseMachine): LeasePoolLogic {
           abortWhere(state, () => true, 'shutdown');
           break;
         case 'heartbeat-answered':
-          heartbeatAnswered(state, event);
+          heartbeatAnswered(state, event, scope);
+          break;
+        case DELIVER_ANSWERS:
+          state.answers.scheduled = false;
+          deliverAnswers(state, scope);
           break;
         case 'xstate.stop':
           stopAll(state, scope);
