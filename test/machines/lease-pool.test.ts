@@ -256,6 +256,26 @@ describe('lease pool', () => {
     expect(['a', 'b', 'c'].map(expiresAt)).toEqual([now + 35_000, now + 35_000, now + 30_000]);
   });
 
+  it('delivers a large heartbeat answer 500 leases per turn, in order, and a later answer after it', async () => {
+    const h = harness({ concurrency: 1_200 });
+    const ids = Array.from({ length: 1_200 }, (_, i) => `l-${i}`);
+    for (const id of ids) h.send(id);
+    const expiresAt = (id: string) => h.held(id)?.actor.getSnapshot().context.expiresAt;
+    const now = Date.now();
+    const renewed = () => ids.filter((id) => expiresAt(id) === now + 60_000).length;
+    h.answer(ids, { leases: ids.map((leaseId) => ({ leaseId, expiresAt: now + 60_000 })) });
+    expect(renewed()).toBe(500);
+    // Each answer, or turn, delivers the next 500 of what is waiting.
+    h.answer(['l-0', 'l-1199'], { leases: [], lost: ['l-1199'] });
+    expect(renewed()).toBe(1_000);
+    expect(h.signals()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    // The second answer's events wait behind the first's.
+    expect(renewed()).toBe(1_199);
+    expect(h.signals()).toEqual(['l-1199:lost']);
+    expect(h.settled()).toEqual(['l-1199:lost']);
+  });
+
   it('settles a queued lease whose expiresAt passes without running it, and frees its place', async () => {
     const h = harness({ concurrency: 1 });
     h.send('a');
