@@ -1,7 +1,7 @@
 /** `IpcTransport`'s options, checked and defaulted once in its constructor. */
 import { ConfigError } from '../errors.js';
-import { MAX_TIMER_MS } from '../limits.js';
 import { type NeuronLogger, silentLogger } from '../logger.js';
+import { checkDelay, checkLogger, checkNeuronId } from '../transport/shared-options.js';
 import type { NeuronIpcBridge } from './bridge.js';
 
 export interface IpcTransportOptions {
@@ -48,22 +48,10 @@ export function resolveIpcTransportOptions(
       );
     }
   }
-  if (typeof neuronId !== 'string' || neuronId === '') {
-    throw invalid('neuronId must be a non-empty string naming this neuron, e.g. "desktop-1"');
-  }
-  if (logger !== undefined && (typeof logger !== 'object' || typeof logger.debug !== 'function')) {
-    throw invalid('logger must be a pino-compatible logger with debug/info/warn/error methods');
-  }
-  if (
-    typeof requestTimeoutMs !== 'number' ||
-    !Number.isSafeInteger(requestTimeoutMs) ||
-    requestTimeoutMs <= 0 ||
-    requestTimeoutMs > MAX_TIMER_MS
-  ) {
-    throw invalid(
-      `requestTimeoutMs must be a positive integer of at most ${MAX_TIMER_MS} ms, got ${String(requestTimeoutMs)}`,
-    );
-  }
+  // The same rules, in the same words, as `new Neuron()` and `new HttpTransport()`.
+  checkNeuronId(neuronId);
+  checkLogger(logger);
+  checkDelay('requestTimeoutMs', requestTimeoutMs);
   return { bridge, neuronId, logger: logger ?? silentLogger, requestTimeoutMs };
 }
 

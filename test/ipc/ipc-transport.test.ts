@@ -275,7 +275,7 @@ describe('new IpcTransport', () => {
     [{ bridge: undefined }, /bridge must be the NeuronIpcBridge your preload exposes/],
     [{ bridge: { attach() {}, detach() {}, subscribe() {} } }, /bridge\.invoke must be a function/],
     [{ neuronId: '' }, /neuronId must be a non-empty string/],
-    [{ requestTimeoutMs: 0 }, /requestTimeoutMs must be a positive integer/],
+    [{ requestTimeoutMs: 0 }, /requestTimeoutMs must be a positive number of milliseconds/],
   ])('says what to fix in bad options (%o)', (override, message) => {
     const host = fakeHost();
     const options = { bridge: host.bridge, neuronId: 'n', ...override } as IpcTransportOptions;
