@@ -60,10 +60,16 @@ describe.concurrent('storms (concurrently)', () => {
     it('retries outcomes through a 5xx storm with a doubling backoff, beats through a heartbeat storm, and drops failed progress', async (ctx) => {
       const { expect } = ctx;
       const h = await lightHarness(ctx, { gateway: { maxAttempts: 1 } });
+      // Each update waits for the one before to be answered: one still in flight when the next
+      // is reported is coalesced with it, and what is pending when the handler returns is dropped.
+      const progressAnswered = async (n: number): Promise<void> => {
+        while (h.gw.requestsTo('progress').length < n) await sleep(10);
+      };
       h.neuron.handle(ok, async (_input, ctx) => {
         ctx.progress({ percent: 50 });
-        await sleep(50);
+        await progressAnswered(1);
         ctx.progress({ percent: 100 });
+        await progressAnswered(2);
         return 'fine';
       });
       h.neuron.handle(bad, () => {
