@@ -25,6 +25,8 @@ import {
   setup,
   toPromise,
 } from 'xstate';
+import { type LeaseInput, leaseMachine } from '../../machines/lease.js';
+import { fromControlled, fromTask } from '../../machines/task.js';
 import { median } from './stats.js';
 
 const exposedGc = (globalThis as { gc?: () => void }).gc;
@@ -245,6 +247,38 @@ const leaseInput = (i: number): LeaseLikeInput => ({
 });
 
 /**
+ * The SDK's own lease machine (`machines/lease.ts`) with effects that do nothing: a handler that
+ * acks on a microtask and an outcome POST that succeeds at once, in the actor kinds the SDK uses
+ * (`fromControlled`, `fromTask`). Its cost is XState's plus the machine's own actions: the floor
+ * of one lease in this design, without the pool, the transport or the telemetry.
+ */
+const sdkLease = leaseMachine.provide({
+  actors: {
+    runHandler: fromControlled(({ parent }) => {
+      queueMicrotask(() =>
+        parent?.send({ type: 'handler.settled', outcome: { kind: 'ack', output: null } }),
+      );
+      return { receive() {}, stop() {} };
+    }),
+    postOutcome: fromTask(async () => {}),
+  },
+});
+const sdkLeaseParked = leaseMachine.provide({
+  actors: { runHandler: fromControlled(() => ({ receive() {}, stop() {} })) },
+});
+const sdkLeaseInput = (i: number): LeaseInput => ({
+  frame: {
+    type: 'lease',
+    leaseId: `l-${i}`,
+    capabilityType: 'bench/noop',
+    task: { taskId: `t-${i}`, input: { i } },
+  },
+  receivedAt: Date.now(),
+  expiresAt,
+  cancelGraceMs: 5_000,
+});
+
+/**
  * A parent for child actors, as the SDK's lease pool is to its leases: it ignores what it gets,
  * and lends its scope's `stopChild`, since xstate lets only the parent stop a child.
  */
@@ -353,6 +387,15 @@ us(
   await timeAsync((i) =>
     toPromise(createActor(leaseLike, { parent, input: leaseInput(i) }).start()),
   ),
+);
+
+us(
+  "the SDK's lease machine: a whole no-op lease as a child (3 actors, 4 macrosteps), one at a time",
+  await timeAsync((i) => {
+    const lease = createActor(sdkLease, { parent, input: sdkLeaseInput(i) }).start();
+    lease.send({ type: 'start' });
+    return toPromise(lease);
+  }),
 );
 
 // Macrosteps.
@@ -511,6 +554,15 @@ bytes(
     (i) => createActor(leaseLikeParked, { parent, input: leaseInput(i) }).start(),
     nextTurn,
   ),
+);
+
+bytes(
+  'heap per SDK lease actor parked in executing (with its handler actor), as a child',
+  await bytesPerActor((i) => {
+    const lease = createActor(sdkLeaseParked, { parent, input: sdkLeaseInput(i) }).start();
+    lease.send({ type: 'start' });
+    return lease;
+  }, nextTurn),
 );
 
 parked.stop();
