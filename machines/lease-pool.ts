@@ -208,8 +208,16 @@ const nack = (reason: string, code: string): Outcome => ({
   code,
 });
 
+export interface LeasePoolEffects {
+  /**
+   * A lease actor is being stopped from outside (the pool stops: the neuron stops or fails): let
+   * its handler go, if it runs one. xstate runs no exit action when it stops a machine.
+   */
+  abandon?: (lease: AnyActorRef) => void;
+}
+
 /** The pool's logic over `lease`, the lease machine with its effects provided. */
-export function leasePool(lease: LeaseMachine): LeasePoolLogic {
+export function leasePool(lease: LeaseMachine, effects: LeasePoolEffects = {}): LeasePoolLogic {
   /** Send one lease an event (dropped if the pool no longer holds it). */
   const tell = (held: PoolLease | undefined, event: LeaseEvent): void => {
     held?.actor.send(event);
@@ -431,7 +439,10 @@ export function leasePool(lease: LeaseMachine): LeasePoolLogic {
   };
 
   const stopAll = (state: PoolState, scope: Scope): void => {
-    for (const { actor } of state.leases.values()) scope.stopChild(actor);
+    for (const { actor } of state.leases.values()) {
+      effects.abandon?.(actor);
+      scope.stopChild(actor);
+    }
     state.leases.clear();
   };
 

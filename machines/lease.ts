@@ -4,11 +4,12 @@
  * about it; its output, when it ends, is its `LeaseSettled`.
  *
  * Effects come in through `provide()`: the `validateInput` action (the capability's schema, run
- * synchronously on arrival), the `runHandler` actor (the user's handler, its abort signal and the
- * classification of how it ended) and the `postOutcome` actor (one ack or nack POST). The machine
- * decides which outcome is due, when to retry its POST, and when to give up.
+ * synchronously on arrival), the `startHandler` / `abortHandler` / `stopHandler` actions (the
+ * user's handler, its abort signal and the classification of how it ended) and the `postOutcome`
+ * actor (one ack or nack POST). The machine decides which outcome is due, when the handler's
+ * signal fires, when to retry its POST, and when to give up.
  */
-import { assign, sendParent, sendTo, setup } from 'xstate';
+import { assign, sendParent, setup } from 'xstate';
 import type { LeaseAbortReason } from '../src/errors.js';
 import {
   clamp,
@@ -23,7 +24,6 @@ import type {
   TaskPayload,
 } from '../src/protocol/frames.js';
 import { errorOf, isNotHeld, isTransientPostFailure, notProvided, retryAfterOf } from './shared.js';
-import { fromControlled } from './task.js';
 
 /** What the lease ends with on the wire. */
 export type Outcome =
@@ -102,7 +102,7 @@ export type LeaseEvent =
   | { type: 'lost' }
   /** The pool: its deadline passed while it waited for a slot. */
   | { type: 'expire' }
-  /** From the `runHandler` actor. */
+  /** From the handler (`startHandler`). */
   | { type: 'handler.settled'; outcome: Outcome };
 
 /** What a lease tells its parent, the pool, while it lives. */
@@ -124,6 +124,7 @@ export interface LeaseSettled {
   durationMs: number;
 }
 
+/** What the handler runs with, from the lease's context at its start. */
 export interface RunHandlerInput {
   leaseId: string;
   capabilityType: string;
@@ -192,9 +193,6 @@ const leaseSetup = setup({
      * Runs the handler; sends back `handler.settled` with the classified outcome. Receives
      * `{ type: 'abort', reason }` to fire the handler's signal; aborts it on cleanup too.
      */
-    runHandler: fromControlled<{ type: 'abort'; reason: LeaseAbortReason }, RunHandlerInput>(() => {
-      throw new Error("lease actor 'runHandler' was not provided");
-    }),
     /** One ack or nack POST. */
     postOutcome: notProvided<void, PostOutcomeInput>('lease', 'postOutcome'),
   },
@@ -225,10 +223,20 @@ const leaseSetup = setup({
     validateInput: assign(({ context }): Partial<LeaseContext> => ({ input: context.task.input })),
     /** Log that an outcome was dropped; supplied by the neuron. */
     warnDropped: () => {},
-    abortHandler: sendTo('handler', ({ context }) => ({
-      type: 'abort' as const,
-      reason: context.abortReason ?? 'cancelled',
-    })),
+    /**
+     * The handler, as three actions the neuron provides: `startHandler` runs it (it sends the
+     * lease `handler.settled` with the classified outcome), `abortHandler` fires its signal with
+     * `abortReason`, `stopHandler` lets it go when the lease leaves `executing` (a handler still
+     * running then is abandoned, its signal fired). Actions, not an invoked actor: the machine
+     * decides cancellation either way, and an actor per running lease cost ~1.6 KB and a
+     * creation, start and stop per lease. A lease stopped from outside is its pool's to clean up
+     * (`leasePool`'s `abandon`): xstate runs no exit action when it stops a machine.
+     */
+    startHandler: () => {
+      throw new Error("lease action 'startHandler' was not provided");
+    },
+    abortHandler: () => {},
+    stopHandler: () => {},
     recordRefusal: assign({ outcome: ({ context }) => context.refusal }),
     recordStart: assign({ startedAt: () => Date.now() }),
     /**
@@ -392,18 +400,8 @@ export const leaseMachine = leaseSetup.createMachine({
       },
     },
     executing: {
-      entry: 'recordStart',
-      exit: ['recordHandlerEnd', 'notifySlotReleased'],
-      invoke: {
-        id: 'handler',
-        src: 'runHandler',
-        input: ({ context }) => ({
-          leaseId: context.leaseId,
-          capabilityType: context.capabilityType,
-          task: context.task,
-          input: context.input,
-        }),
-      },
+      entry: ['recordStart', 'startHandler'],
+      exit: ['recordHandlerEnd', 'notifySlotReleased', 'stopHandler'],
       initial: 'running',
       states: {
         running: {

@@ -1,12 +1,10 @@
 /**
- * Lighter actor kinds for the effects a lease runs thousands of times a second.
- *
  * `fromTask`: a one-shot async effect as an actor, like xstate's `fromPromise` without what a
  * lease's outcome POST never uses: `fromPromise` makes an `AbortController` (an EventTarget and
  * two Maps) per actor and keeps it in a `WeakMap`, for a `signal` the transport does not take
  * (it aborts its own requests on close). Stopping the actor drops the result, as there.
  */
-import type { ActorLogic, AnyActorRef, EventObject, Snapshot } from 'xstate';
+import type { ActorLogic, EventObject, Snapshot } from 'xstate';
 
 export type TaskSnapshot<TOutput, TInput> = Snapshot<TOutput> & { input: TInput | undefined };
 
@@ -68,62 +66,5 @@ export function fromTask<TOutput, TInput>(
     },
     getPersistedSnapshot: (snapshot) => snapshot,
     restoreSnapshot: (snapshot) => snapshot as TaskSnapshot<TOutput, TInput>,
-  };
-}
-
-/** A running effect's handle: it hears every event sent to its actor, and the actor's stop. */
-export interface Control<TEvent extends EventObject> {
-  receive(event: TEvent): void;
-  stop(): void;
-}
-
-export type ControlledSnapshot<TInput> = Snapshot<undefined> & {
-  input: TInput;
-  /** Set when the actor starts; the effect's own object, never persisted. */
-  control?: Control<EventObject> | undefined;
-};
-
-export type ControlledLogic<TEvent extends EventObject, TInput> = ActorLogic<
-  ControlledSnapshot<TInput>,
-  TEvent,
-  TInput
->;
-
-/**
- * `fromControlled`: a long-running effect with a handle, like xstate's `fromCallback` with one
- * object per actor — the handle `start` returns — instead of a closure per callback, a receivers
- * `Set` and a `WeakMap` entry. The effect reports to its parent itself (`parent.send`).
- */
-export function fromControlled<TEvent extends EventObject, TInput>(
-  start: (args: { input: TInput; parent: AnyActorRef | undefined }) => Control<TEvent>,
-): ControlledLogic<TEvent, TInput> {
-  return {
-    config: start,
-    getInitialSnapshot: (_, input) => ({
-      status: 'active',
-      output: undefined,
-      error: undefined,
-      input,
-      control: undefined,
-    }),
-    start: (snapshot, { self }) => {
-      if (snapshot.status !== 'active') return;
-      // The snapshot is this actor's own object; the handle lives on it while it runs.
-      snapshot.control = start({
-        input: snapshot.input,
-        parent: self._parent,
-      }) as Control<EventObject>;
-    },
-    transition: (snapshot, event) => {
-      if (snapshot.status !== 'active') return snapshot;
-      if (event.type === 'xstate.stop') {
-        snapshot.control?.stop();
-        return { status: 'stopped', output: undefined, error: undefined, input: snapshot.input };
-      }
-      snapshot.control?.receive(event);
-      return snapshot;
-    },
-    getPersistedSnapshot: ({ control: _control, ...persisted }) => persisted,
-    restoreSnapshot: (snapshot) => snapshot as ControlledSnapshot<TInput>,
   };
 }

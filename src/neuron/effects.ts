@@ -35,7 +35,7 @@ import type { NeuronTelemetry } from '../telemetry/telemetry.js';
 import type { Transport } from '../transport/types.js';
 import { SDK_NAME, SDK_VERSION } from '../version.js';
 import { capText } from './handler-input.js';
-import { createRunHandler, type HandlerEntry } from './run-handler.js';
+import { createHandlerActions, type HandlerEntry } from './run-handler.js';
 
 export interface EffectDeps {
   neuronId: string;
@@ -141,8 +141,45 @@ export function provideEffects(deps: EffectDeps) {
     },
   });
 
+  const { abandon, ...handlerActions } = createHandlerActions({
+    logger,
+    telemetry,
+    handlers: deps.handlers,
+    deadlineOf: deps.deadlineOf,
+    postProgress: async (leaseId, taskId, update) => {
+      try {
+        await transport.post('progress', {
+          type: 'progress',
+          neuronId,
+          leaseId,
+          taskId,
+          ...update,
+          sentAt: new Date().toISOString(),
+        });
+      } catch (error) {
+        // PROTOCOL.md's POST table, for progress: transient → drop; 409/410 → drop, warn;
+        // 400 `INVALID_FRAME` (or another refusal) → error event. Never retried.
+        if (isTransientPostFailure(error)) {
+          logger.debug({ leaseId, err: describe(error) }, 'progress dropped');
+        } else if (isNotHeld(error)) {
+          logger.warn(
+            { leaseId, taskId, err: describe(error) },
+            'progress POST rejected by gateway; dropped',
+          );
+        } else {
+          logger.warn(
+            { leaseId, taskId, err: describe(error) },
+            'progress POST refused by gateway; dropped',
+          );
+          deps.emitError(toError(error));
+        }
+      }
+    },
+  });
+
   const lease = leaseMachine.provide({
     actions: {
+      ...handlerActions,
       validateInput: assign(({ context }: { context: LeaseContext }): Partial<LeaseContext> => {
         const validator = deps.handlers.get(context.capabilityType)?.capability.input;
         const input = context.task.input;
@@ -169,41 +206,6 @@ export function provideEffects(deps: EffectDeps) {
       },
     },
     actors: {
-      runHandler: createRunHandler({
-        logger,
-        telemetry,
-        handlers: deps.handlers,
-        deadlineOf: deps.deadlineOf,
-        postProgress: async (leaseId, taskId, update) => {
-          try {
-            await transport.post('progress', {
-              type: 'progress',
-              neuronId,
-              leaseId,
-              taskId,
-              ...update,
-              sentAt: new Date().toISOString(),
-            });
-          } catch (error) {
-            // PROTOCOL.md's POST table, for progress: transient → drop; 409/410 → drop, warn;
-            // 400 `INVALID_FRAME` (or another refusal) → error event. Never retried.
-            if (isTransientPostFailure(error)) {
-              logger.debug({ leaseId, err: describe(error) }, 'progress dropped');
-            } else if (isNotHeld(error)) {
-              logger.warn(
-                { leaseId, taskId, err: describe(error) },
-                'progress POST rejected by gateway; dropped',
-              );
-            } else {
-              logger.warn(
-                { leaseId, taskId, err: describe(error) },
-                'progress POST refused by gateway; dropped',
-              );
-              deps.emitError(toError(error));
-            }
-          }
-        },
-      }),
       postOutcome: fromTask<void, PostOutcomeInput>(async ({ input }) => {
         const frame = outcomeFrame(neuronId, input);
         const tried = telemetry.postTry(input.leaseId, frame.type, input.capabilityType);
@@ -230,7 +232,7 @@ export function provideEffects(deps: EffectDeps) {
   return neuronMachine.provide({
     actors: {
       connection,
-      leases: leasePool(lease),
+      leases: leasePool(lease, { abandon }),
       drain,
       heartbeat: fromPromise<HeartbeatOutput, HeartbeatInput>(async ({ input }) => {
         const sentAt = Date.now();

@@ -1,11 +1,10 @@
 /**
- * The `runHandler` actor: builds the handler's context, runs it, and classifies how it ended
+ * The handler of a lease: builds the handler's context, runs it, and classifies how it ended
  * into an outcome (PROTOCOL.md's outcome table). Cancellation is not decided here: the lease
  * machine already knows a cancel happened and ignores what this reports then.
  */
 import type { AnyActorRef } from 'xstate';
-import type { LeaseEvent, Outcome, RunHandlerInput } from '../../machines/lease.js';
-import { type Control, fromControlled } from '../../machines/task.js';
+import type { LeaseContext, LeaseEvent, Outcome, RunHandlerInput } from '../../machines/lease.js';
 import type { ResolvedCapability } from '../capability/registration.js';
 import { checkJsonSerializable } from '../capability/validator.js';
 import { LeaseAbortedError, type LeaseAbortReason, type TaskFailedError } from '../errors.js';
@@ -104,7 +103,7 @@ function classifyOutput(capability: ResolvedCapability, returned: unknown): Outc
  * AbortController — an EventTarget and two Maps — is the largest thing a lease would otherwise
  * hold). A class, not closures: a lease in flight holds one object, not a dozen functions.
  */
-class HandlerRun implements ContextParts, Control<{ type: 'abort'; reason: LeaseAbortReason }> {
+class HandlerRun implements ContextParts {
   failure: TaskFailedError | undefined;
   #controller: AbortController | undefined;
   #abortedWith: LeaseAbortedError | undefined;
@@ -117,7 +116,7 @@ class HandlerRun implements ContextParts, Control<{ type: 'abort'; reason: Lease
     readonly deps: RunHandlerDeps,
     readonly input: RunHandlerInput,
     /** The lease: it hears `handler.settled`. */
-    readonly lease: AnyActorRef | undefined,
+    readonly lease: AnyActorRef,
   ) {}
 
   get task(): RunHandlerInput['task'] {
@@ -156,11 +155,6 @@ class HandlerRun implements ContextParts, Control<{ type: 'abort'; reason: Lease
       this.deps.postProgress(leaseId, task.taskId, u),
     );
     this.#reporter.report(update);
-  }
-
-  /** The lease fires the signal: cancel, revoke, shutdown, lost. */
-  receive(event: { type: 'abort'; reason: LeaseAbortReason }): void {
-    this.abort(event.reason);
   }
 
   abort(reason: LeaseAbortReason): void {
@@ -244,7 +238,7 @@ class HandlerRun implements ContextParts, Control<{ type: 'abort'; reason: Lease
     this.#done = true;
     const report = (): void => {
       if (!this.#stopped)
-        this.lease?.send({ type: 'handler.settled', outcome } satisfies LeaseEvent);
+        this.lease.send({ type: 'handler.settled', outcome } satisfies LeaseEvent);
     };
     // A progress POST still in flight goes first: no progress may follow the outcome.
     if (this.#reporter) void this.#reporter.close().then(report);
@@ -252,12 +246,30 @@ class HandlerRun implements ContextParts, Control<{ type: 'abort'; reason: Lease
   }
 }
 
-export function createRunHandler(deps: RunHandlerDeps) {
-  return fromControlled<{ type: 'abort'; reason: LeaseAbortReason }, RunHandlerInput>(
-    ({ input, parent }) => {
-      const run = new HandlerRun(deps, input, parent);
+type LeaseActionArgs = { context: LeaseContext; self: AnyActorRef };
+
+/**
+ * The lease machine's handler actions (and the pool's `abandon`): one `HandlerRun` per lease in
+ * `executing`, kept by lease actor (a lease that ends takes its entry with it).
+ */
+export function createHandlerActions(deps: RunHandlerDeps) {
+  const runs = new WeakMap<AnyActorRef, HandlerRun>();
+  const abandon = (lease: AnyActorRef): void => {
+    runs.get(lease)?.stop();
+    runs.delete(lease);
+  };
+  return {
+    startHandler: ({ context, self }: LeaseActionArgs): void => {
+      const { leaseId, capabilityType, task, input } = context;
+      const run = new HandlerRun(deps, { leaseId, capabilityType, task, input }, self);
+      runs.set(self, run);
       run.start();
-      return run;
     },
-  );
+    /** Fires the handler's signal with the reason the lease recorded. */
+    abortHandler: ({ context, self }: LeaseActionArgs): void => {
+      runs.get(self)?.abort(context.abortReason ?? 'cancelled');
+    },
+    stopHandler: ({ self }: LeaseActionArgs): void => abandon(self),
+    abandon,
+  };
 }

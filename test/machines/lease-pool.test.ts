@@ -1,12 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  type ActorRefFrom,
-  type AnyEventObject,
-  createActor,
-  fromCallback,
-  fromPromise,
-  setup,
-} from 'xstate';
+import { type ActorRefFrom, type AnyEventObject, createActor, fromPromise, setup } from 'xstate';
 import {
   leaseMachine,
   type Outcome,
@@ -45,21 +38,30 @@ function harness(options: Options = {}) {
   /** Handlers started whose outcome the test has not settled yet. */
   let unsettled = 0;
   let maxRunning = 0;
+  /** Handlers running, as the neuron's handler actions keep them. */
+  const running = new Set<string>();
+  const letGo = (leaseId: string): void => {
+    if (running.delete(leaseId)) log.push(`cleanup:${leaseId}`);
+  };
   const lease = leaseMachine.provide({
-    actors: {
-      runHandler: fromCallback(({ input, sendBack, receive }) => {
-        if (options.throwingHandlers?.includes(input.leaseId)) {
-          throw new Error(`handler ${input.leaseId} blew up`);
+    actions: {
+      startHandler: ({ context, self }) => {
+        if (options.throwingHandlers?.includes(context.leaseId)) {
+          throw new Error(`handler ${context.leaseId} blew up`);
         }
-        log.push(`start:${input.leaseId}`);
+        log.push(`start:${context.leaseId}`);
+        running.add(context.leaseId);
         maxRunning = Math.max(maxRunning, ++unsettled);
-        handlers.set(input.leaseId, (outcome) => {
+        handlers.set(context.leaseId, (outcome) => {
           unsettled--;
-          sendBack({ type: 'handler.settled', outcome });
+          self.send({ type: 'handler.settled', outcome });
         });
-        receive((event) => log.push(`signal:${input.leaseId}:${event.reason}`));
-        return () => log.push(`cleanup:${input.leaseId}`);
-      }),
+      },
+      abortHandler: ({ context }) =>
+        log.push(`signal:${context.leaseId}:${context.abortReason ?? 'cancelled'}`),
+      stopHandler: ({ context }) => letGo(context.leaseId),
+    },
+    actors: {
       postOutcome: fromPromise<void, PostOutcomeInput>(({ input }) => {
         posted.push(input);
         return (posts.shift() ?? (() => Promise.resolve()))();
@@ -71,7 +73,8 @@ function harness(options: Options = {}) {
     cancelGraceMs: 500,
     defaultLeaseTtlMs: 30_000,
   };
-  const parentMachine = setup({ actors: { leases: leasePool(lease) } }).createMachine({
+  const pooled = leasePool(lease, { abandon: (actor) => letGo(actor.id) });
+  const parentMachine = setup({ actors: { leases: pooled } }).createMachine({
     invoke: { id: 'leases', systemId: 'leases', src: 'leases', input },
     on: { '*': { actions: ({ event }) => parentEvents.push(event) } },
   });
@@ -364,7 +367,7 @@ describe('lease pool', () => {
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
   });
 
-  it('fails when a lease actor fails (runHandler throws synchronously), stopping the other leases', async () => {
+  it('fails when a lease actor fails (its handler throws synchronously), stopping the other leases', async () => {
     const h = harness({ throwingHandlers: ['boom'] });
     h.send('ok');
     const ok = h.held('ok')?.actor;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { assign, createActor, fromCallback, fromPromise } from 'xstate';
+import { assign, createActor, fromPromise } from 'xstate';
 import {
   inputMismatch,
   type LeaseContext,
@@ -38,12 +38,6 @@ function harness(script: Script = {}) {
   const posts = [...(script.posts ?? [])];
   const machine = leaseMachine.provide({
     actors: {
-      runHandler: fromCallback(({ sendBack, receive }) => {
-        log.push('handler:start');
-        settleHandler = (outcome) => sendBack({ type: 'handler.settled', outcome });
-        receive((event) => aborts.push(event.reason));
-        return () => log.push('handler:stopped');
-      }),
       postOutcome: fromPromise(({ input }) => {
         posted.push(input);
         return (posts.shift() ?? (() => Promise.resolve()))();
@@ -53,6 +47,12 @@ function harness(script: Script = {}) {
       validateInput: assign(({ context }: { context: LeaseContext }) =>
         script.validate ? script.validate(context) : { input: context.task.input },
       ),
+      startHandler: ({ self }) => {
+        log.push('handler:start');
+        settleHandler = (outcome) => self.send({ type: 'handler.settled', outcome });
+      },
+      abortHandler: ({ context }) => aborts.push(context.abortReason ?? 'cancelled'),
+      stopHandler: () => log.push('handler:stopped'),
       notifyQueued: () => log.push('queued'),
       notifySlotReleased: () => log.push('slot-released'),
       warnDropped: () => log.push('warn'),

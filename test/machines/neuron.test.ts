@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type ActorRefFrom, createActor, fromCallback, fromPromise } from 'xstate';
+import { type ActorRefFrom, createActor, fromPromise } from 'xstate';
 import { connectionMachine } from '../../machines/connection.js';
 import { drainMachine } from '../../machines/drain.js';
 import { leaseMachine, type Outcome, type PostOutcomeInput } from '../../machines/lease.js';
@@ -31,6 +31,11 @@ function harness(script: Script = {}) {
   const heartbeats: HeartbeatInput[] = [];
   const registers: number[] = [];
   const handlers = new Map<string, (outcome: Outcome) => void>();
+  /** Handlers running, as the neuron's handler actions keep them. */
+  const running = new Set<string>();
+  const letGo = (leaseId: string): void => {
+    if (running.delete(leaseId)) log.push(`cleanup:${leaseId}`);
+  };
   const emitted: NeuronEmitted[] = [];
   const poolEmitted: NeuronEmitted[] = [];
   const heartbeatScript = [...(script.heartbeats ?? [])];
@@ -51,23 +56,28 @@ function harness(script: Script = {}) {
       }),
       leases: leasePool(
         leaseMachine.provide({
-          actors: {
-            runHandler: fromCallback(({ input, sendBack, receive }) => {
-              if (script.throwingHandlers?.includes(input.leaseId)) {
-                throw new Error(`handler ${input.leaseId} blew up`);
+          actions: {
+            startHandler: ({ context, self }) => {
+              if (script.throwingHandlers?.includes(context.leaseId)) {
+                throw new Error(`handler ${context.leaseId} blew up`);
               }
-              log.push(`start:${input.leaseId}`);
-              handlers.set(input.leaseId, (outcome) =>
-                sendBack({ type: 'handler.settled', outcome }),
+              log.push(`start:${context.leaseId}`);
+              running.add(context.leaseId);
+              handlers.set(context.leaseId, (outcome) =>
+                self.send({ type: 'handler.settled', outcome }),
               );
-              receive((event) => log.push(`signal:${input.leaseId}:${event.reason}`));
-              return () => log.push(`cleanup:${input.leaseId}`);
-            }),
+            },
+            abortHandler: ({ context }) =>
+              log.push(`signal:${context.leaseId}:${context.abortReason ?? 'cancelled'}`),
+            stopHandler: ({ context }) => letGo(context.leaseId),
+          },
+          actors: {
             postOutcome: fromPromise<void, PostOutcomeInput>(async ({ input }) => {
               posted.push(input);
             }),
           },
         }),
+        { abandon: (actor) => letGo(actor.id) },
       ),
       drain: drainMachine.provide({
         actors: {

@@ -29,7 +29,7 @@ interface Tracked {
 
 /**
  * The innermost frame of known code decides: a handler's `fetch` runs inside the SDK's
- * `runHandler`, but the socket is the handler's. With only library frames, see SDK_LIBRARIES.
+ * handler run, but the socket is the handler's. With only library frames, see SDK_LIBRARIES.
  */
 function isSdk(type: string, stack: string): boolean {
   const frames = stack
