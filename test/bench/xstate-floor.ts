@@ -554,7 +554,7 @@ bytes(
 );
 
 bytes(
-  'heap per SDK lease actor parked in executing (with its handler actor), as a child',
+  'heap per SDK lease actor parked in executing (its handler runs in actions), as a child',
   await bytesPerActor((i) => {
     const lease = createActor(sdkLeaseParked, { parent, input: sdkLeaseInput(i) }).start();
     lease.send({ type: 'start' });
