@@ -17,6 +17,8 @@ export {
   drainMachine,
 } from './drain.js';
 export {
+  inputCheckFailed,
+  inputMismatch,
   type LeaseContext,
   type LeaseEvent,
   type LeaseInput,
@@ -34,6 +36,7 @@ export {
   type CapabilityState,
   type HeartbeatAnswered,
   inFlightOf,
+  type LeasePoolEffects,
   type LeasePoolEmitted,
   type LeasePoolEvent,
   type LeasePoolInput,
