@@ -28,7 +28,7 @@ export interface SoakResult {
   cancelled: number;
   reconnects: number;
   checkpoints: Checkpoint[];
-  /** Growth after warm-up, in % (heap: last vs end of warm-up; RSS, handles, listeners: peaks). */
+  /** Growth after warm-up, in % (heap: last vs end of warm-up; RSS: its trend after warm-up; handles, listeners: peaks). */
   growth: { heapPct: number; rssPct: number; handlesPct: number; listenersPct: number };
   durationMs: number;
   /** What the gateway's books say at the end. */
@@ -191,15 +191,16 @@ export async function runSoak(options: {
   };
   await neuron.stop();
   await gp.kill('SIGTERM');
-  // Heap is measured after a forced GC: the last checkpoint against the end of warm-up. Handles,
-  // listeners and RSS: the peak after warm-up against the peak during it. RSS steps up once, early,
-  // as V8 sizes its heap to the load (the heap after GC stays flat), then moves with the
-  // allocator's whims; a leak keeps raising its peak.
+  // Heap is measured after a forced GC: the last checkpoint against the end of warm-up. Handles
+  // and listeners are exact at rest: the peak after warm-up against the peak during it. RSS steps
+  // up early as V8 sizes its heap to the load, then swings by a quarter either way with the
+  // allocator's whims: its growth is the trend after warm-up (a least-squares line through those
+  // checkpoints), how far the line rises over them, against their mean. A leak tilts the line.
   const warmCount = Math.max(1, Math.ceil(checkpoints.length * (options.warmup ?? 0.2)));
   const warm = checkpoints.slice(0, warmCount);
   const after = checkpoints.slice(warmCount);
   const last = checkpoints.at(-1)!;
-  const peak = (points: Checkpoint[], key: 'handles' | 'listeners' | 'rssMb') =>
+  const peak = (points: Checkpoint[], key: 'handles' | 'listeners') =>
     Math.max(...points.map((p) => p[key]));
   const pct = (a: number, b: number) => +(((b - a) / a) * 100).toFixed(1);
   return {
@@ -210,11 +211,30 @@ export async function runSoak(options: {
     checkpoints,
     growth: {
       heapPct: pct(warm.at(-1)!.heapUsedMb, last.heapUsedMb),
-      rssPct: pct(peak(warm, 'rssMb'), peak(after, 'rssMb')),
+      rssPct: rssTrendPct(after.length > 1 ? after : checkpoints),
       handlesPct: pct(peak(warm, 'handles'), peak(after, 'handles')),
       listenersPct: pct(peak(warm, 'listeners'), peak(after, 'listeners')),
     },
     durationMs: Date.now() - started,
     books,
   };
+}
+
+/** How far a least-squares line through the checkpoints' RSS rises over them, in % of its mean. */
+function rssTrendPct(points: Checkpoint[]): number {
+  const n = points.length;
+  const xs = points.map((p) => p.settled);
+  const ys = points.map((p) => p.rssMb);
+  const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / n;
+  const mx = mean(xs);
+  const my = mean(ys);
+  let covariance = 0;
+  let variance = 0;
+  for (let i = 0; i < n; i++) {
+    covariance += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
+    variance += ((xs[i] as number) - mx) ** 2;
+  }
+  const slope = variance === 0 ? 0 : covariance / variance;
+  const span = (xs[n - 1] as number) - (xs[0] as number);
+  return +(((slope * span) / my) * 100).toFixed(1);
 }
