@@ -6,7 +6,7 @@
  * Effects come in through `provide()`: the `validateInput` action (the capability's schema, run
  * synchronously on arrival), the `startHandler` / `abortHandler` / `stopHandler` actions (the
  * user's handler, its abort signal and the classification of how it ended) and the `postOutcome`
- * actor (one ack or nack POST). The machine decides which outcome is due, when the handler's
+ * action (one ack or nack POST). The machine decides which outcome is due, when the handler's
  * signal fires, when to retry its POST, and when to give up.
  */
 import { assign, sendParent, setup } from 'xstate';
@@ -23,7 +23,7 @@ import type {
   SchemaMismatchDetails,
   TaskPayload,
 } from '../src/protocol/frames.js';
-import { errorOf, isNotHeld, isTransientPostFailure, notProvided, retryAfterOf } from './shared.js';
+import { errorOf, isNotHeld, isTransientPostFailure, retryAfterOf } from './shared.js';
 
 /** What the lease ends with on the wire. */
 export type Outcome =
@@ -103,7 +103,11 @@ export type LeaseEvent =
   /** The pool: its deadline passed while it waited for a slot. */
   | { type: 'expire' }
   /** From the handler (`startHandler`). */
-  | { type: 'handler.settled'; outcome: Outcome };
+  | { type: 'handler.settled'; outcome: Outcome }
+  /** From `postOutcome`: the gateway took the outcome. */
+  | { type: 'outcome.delivered' }
+  /** From `postOutcome`: the POST failed (a `GatewayStatusError`, `NetworkError`…). */
+  | { type: 'outcome.failed'; error: unknown };
 
 /** What a lease tells its parent, the pool, while it lives. */
 export type LeaseNotification =
@@ -188,14 +192,6 @@ const leaseSetup = setup({
     events: {} as LeaseEvent,
     output: {} as LeaseSettled,
   },
-  actors: {
-    /**
-     * Runs the handler; sends back `handler.settled` with the classified outcome. Receives
-     * `{ type: 'abort', reason }` to fire the handler's signal; aborts it on cleanup too.
-     */
-    /** One ack or nack POST. */
-    postOutcome: notProvided<void, PostOutcomeInput>('lease', 'postOutcome'),
-  },
   actions: {
     notifyQueued: sendParent(
       ({ context }): LeaseNotification => ({
@@ -234,6 +230,15 @@ const leaseSetup = setup({
      */
     startHandler: () => {
       throw new Error("lease action 'startHandler' was not provided");
+    },
+    /**
+     * One ack or nack POST of `postOutcomeInput(context)`; it sends the lease `outcome.delivered`
+     * or `outcome.failed`. An action the neuron provides, not an invoked actor: nothing ever
+     * cancels an outcome POST (a lease named lost while one is in flight ends, and the answer
+     * finds no lease to tell), and an actor per lease cost a creation, start and stop each.
+     */
+    postOutcome: () => {
+      throw new Error("lease action 'postOutcome' was not provided");
     },
     abortHandler: () => {},
     stopHandler: () => {},
@@ -316,11 +321,10 @@ const deliveringOutcome = leaseSetup.createStateConfig({
   on: { lost: { target: '#lease.lost', actions: 'recordLost' } },
   states: {
     posting: {
-      invoke: {
-        src: 'postOutcome',
-        input: ({ context }) => postInput(context),
-        onDone: '#lease.settled',
-        onError: [
+      entry: 'postOutcome',
+      on: {
+        'outcome.delivered': '#lease.settled',
+        'outcome.failed': [
           {
             guard: 'notHeld',
             target: '#lease.settled',
@@ -453,7 +457,8 @@ export const leaseMachine = leaseSetup.createMachine({
   }),
 });
 
-function postInput(context: LeaseContext): PostOutcomeInput {
+/** What the outcome POST of the lease in `context` carries. */
+export function postOutcomeInput(context: LeaseContext): PostOutcomeInput {
   return {
     leaseId: context.leaseId,
     taskId: context.taskId,

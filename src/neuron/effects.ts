@@ -9,8 +9,10 @@ import {
   inputCheckFailed,
   inputMismatch,
   type LeaseContext,
+  type LeaseEvent,
   leaseMachine,
   type PostOutcomeInput,
+  postOutcomeInput,
 } from '../../machines/lease.js';
 import { leasePool } from '../../machines/lease-pool.js';
 import { type HeartbeatInput, type HeartbeatOutput, neuronMachine } from '../../machines/neuron.js';
@@ -21,7 +23,6 @@ import {
   statusOf,
   toError,
 } from '../../machines/shared.js';
-import { fromTask } from '../../machines/task.js';
 import { GatewayAnswerError, RegistrationRejectedError } from '../errors.js';
 import type { NeuronLogger } from '../logger.js';
 import {
@@ -193,6 +194,25 @@ export function provideEffects(deps: EffectDeps) {
           return { outcome: inputCheckFailed(error) };
         }
       }),
+      postOutcome: ({ context, self }) => {
+        const input = postOutcomeInput(context);
+        const frame = outcomeFrame(neuronId, input);
+        const tried = telemetry.postTry(input.leaseId, frame.type, input.capabilityType);
+        // A lease that has ended meanwhile (named lost) has nobody left to tell.
+        const tell = (event: LeaseEvent): void => {
+          if (self.getSnapshot().status === 'active') self.send(event);
+        };
+        transport.post(frame.type, frame).then(
+          () => {
+            tried();
+            tell({ type: 'outcome.delivered' });
+          },
+          (error: unknown) => {
+            tried(error);
+            tell({ type: 'outcome.failed', error });
+          },
+        );
+      },
       warnDropped: ({ context }) => {
         logger.warn(
           {
@@ -204,19 +224,6 @@ export function provideEffects(deps: EffectDeps) {
           `${context.outcome?.kind ?? 'outcome'} POST rejected by gateway; outcome dropped`,
         );
       },
-    },
-    actors: {
-      postOutcome: fromTask<void, PostOutcomeInput>(async ({ input }) => {
-        const frame = outcomeFrame(neuronId, input);
-        const tried = telemetry.postTry(input.leaseId, frame.type, input.capabilityType);
-        try {
-          await transport.post(frame.type, frame);
-        } catch (error) {
-          tried(error);
-          throw error;
-        }
-        tried();
-      }),
     },
   });
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type ActorRefFrom, type AnyEventObject, createActor, fromPromise, setup } from 'xstate';
+import { type ActorRefFrom, type AnyEventObject, createActor, setup } from 'xstate';
 import {
   leaseMachine,
   type Outcome,
@@ -16,6 +16,7 @@ import {
 import { GatewayStatusError } from '../../src/errors.js';
 import { MAX_TIMER_MS } from '../../src/limits.js';
 import type { CheckedHeartbeatAnswer } from '../../src/protocol/frames.js';
+import { scriptedPost } from './scripted-post.js';
 
 const ack: Outcome = { kind: 'ack', output: { ok: true } };
 const ECHO = 'acme/echo';
@@ -60,12 +61,7 @@ function harness(options: Options = {}) {
       abortHandler: ({ context }) =>
         log.push(`signal:${context.leaseId}:${context.abortReason ?? 'cancelled'}`),
       stopHandler: ({ context }) => letGo(context.leaseId),
-    },
-    actors: {
-      postOutcome: fromPromise<void, PostOutcomeInput>(({ input }) => {
-        posted.push(input);
-        return (posts.shift() ?? (() => Promise.resolve()))();
-      }),
+      postOutcome: scriptedPost(posted, () => (posts.shift() ?? (() => Promise.resolve()))()),
     },
   });
   const input: LeasePoolInput = {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { assign, createActor, fromPromise } from 'xstate';
+import { assign, createActor } from 'xstate';
 import {
   inputMismatch,
   type LeaseContext,
@@ -10,6 +10,7 @@ import {
 import { GatewayStatusError } from '../../src/errors.js';
 import { stateString } from '../../src/neuron/snapshot.js';
 import type { LeaseFrame } from '../../src/protocol/frames.js';
+import { scriptedPost } from './scripted-post.js';
 
 /** The gateway's refusal of an outcome POST, as the transport reports it. */
 const statusError = (status: number, retryAfterMs?: number) =>
@@ -37,13 +38,8 @@ function harness(script: Script = {}) {
   let settleHandler: ((outcome: Outcome) => void) | undefined;
   const posts = [...(script.posts ?? [])];
   const machine = leaseMachine.provide({
-    actors: {
-      postOutcome: fromPromise(({ input }) => {
-        posted.push(input);
-        return (posts.shift() ?? (() => Promise.resolve()))();
-      }),
-    },
     actions: {
+      postOutcome: scriptedPost(posted, () => (posts.shift() ?? (() => Promise.resolve()))()),
       validateInput: assign(({ context }: { context: LeaseContext }) =>
         script.validate ? script.validate(context) : { input: context.task.input },
       ),

@@ -13,6 +13,7 @@ import {
 } from '../../machines/neuron.js';
 import { GatewayStatusError, RegistrationRejectedError } from '../../src/errors.js';
 import type { CheckedHeartbeatAnswer } from '../../src/protocol/frames.js';
+import { scriptedPost } from './scripted-post.js';
 
 const ECHO = 'acme/echo';
 
@@ -70,11 +71,7 @@ function harness(script: Script = {}) {
             abortHandler: ({ context }) =>
               log.push(`signal:${context.leaseId}:${context.abortReason ?? 'cancelled'}`),
             stopHandler: ({ context }) => letGo(context.leaseId),
-          },
-          actors: {
-            postOutcome: fromPromise<void, PostOutcomeInput>(async ({ input }) => {
-              posted.push(input);
-            }),
+            postOutcome: scriptedPost(posted),
           },
         }),
         { abandon: (actor) => letGo(actor.id) },

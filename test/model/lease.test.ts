@@ -19,7 +19,7 @@ import {
   stateAt,
 } from './rig.js';
 
-const POSTING = /^xstate\.(done|error)\.actor\.0\.lease\.(acking|nacking)\.posting$/;
+const POSTING = /^outcome\.(delivered|failed)$/;
 const HEARTBEAT_EVENTS = new Set(['renewed', 'heartbeat-accepted', 'lost']);
 /** The pool expires a queued lease whose deadline passes (a short one, here). */
 const QUEUE_EXPIRY = 'expire';
@@ -52,7 +52,7 @@ function scriptOutcomes(rig: Rig, path: PlannedPath): void {
     if (!POSTING.test(step.event.type)) return;
     const on = outcomePath(stateAt(path, i - 1));
     const label = (step.event as { label?: string }).label ?? '';
-    if (step.event.type.includes('.done.')) rig.gw.failNext(on, { status: 200, body: {} });
+    if (step.event.type === 'outcome.delivered') rig.gw.failNext(on, { status: 200, body: {} });
     else if (label.startsWith('409')) rig.gw.failNext(on, { status: 409 });
     else if (label === '503 retry') rig.gw.failNext(on, { status: 503, retryAfter: '0' });
     else if (label === '503 retry later') rig.gw.failNext(on, { status: 503, retryAfter: '10' });

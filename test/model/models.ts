@@ -190,7 +190,7 @@ export const leaseModel: Model = {
               label: 'nack',
             },
           ];
-        if (/^xstate\.error\.actor\.0\.lease\.(acking|nacking)\.posting$/.test(type))
+        if (type === 'outcome.failed')
           return [
             { type, ...status(409), label: '409 not held' },
             { type, ...status(503, { retryAfterMs: 0 }), label: '503 retry' },
