@@ -67,4 +67,3 @@ export {
   type SlotStep,
   slotTransition,
 } from './slots.js';
-export { fromTask, type TaskLogic, type TaskSnapshot } from './task.js';

@@ -3,13 +3,12 @@
  * (`GatewayStatusError`, `RegistrationRejectedError`, `NetworkError`…); the machines decide by
  * those types, never by reading fields off whatever was thrown.
  */
-import type { EventObject } from 'xstate';
+import { type EventObject, fromPromise } from 'xstate';
 import { GatewayStatusError, RegistrationRejectedError } from '../src/errors.js';
-import { fromTask } from './task.js';
 
 /** The default of an effect actor the machine names but its user must provide: it rejects. */
 export function notProvided<TOutput = void, TInput = unknown>(machine: string, name: string) {
-  return fromTask<TOutput, TInput>(() =>
+  return fromPromise<TOutput, TInput>(() =>
     Promise.reject(new Error(`${machine} actor '${name}' was not provided`)),
   );
 }
