@@ -16,7 +16,7 @@ import {
 import { GatewayStatusError } from '../../src/errors.js';
 import { MAX_TIMER_MS } from '../../src/limits.js';
 import type { CheckedHeartbeatAnswer } from '../../src/protocol/frames.js';
-import { scriptedPost } from './scripted-post.js';
+import { scriptedHandlers, scriptedPost } from './scripted-effects.js';
 
 const ack: Outcome = { kind: 'ack', output: { ok: true } };
 const ECHO = 'acme/echo';
@@ -39,28 +39,18 @@ function harness(options: Options = {}) {
   /** Handlers started whose outcome the test has not settled yet. */
   let unsettled = 0;
   let maxRunning = 0;
-  /** Handlers running, as the neuron's handler actions keep them. */
-  const running = new Set<string>();
-  const letGo = (leaseId: string): void => {
-    if (running.delete(leaseId)) log.push(`cleanup:${leaseId}`);
-  };
+  const scripted = scriptedHandlers(log, options.throwingHandlers);
   const lease = leaseMachine.provide({
     actions: {
-      startHandler: ({ context, self }) => {
-        if (options.throwingHandlers?.includes(context.leaseId)) {
-          throw new Error(`handler ${context.leaseId} blew up`);
-        }
-        log.push(`start:${context.leaseId}`);
-        running.add(context.leaseId);
+      ...scripted.actions,
+      startHandler: (args) => {
+        scripted.actions.startHandler(args);
         maxRunning = Math.max(maxRunning, ++unsettled);
-        handlers.set(context.leaseId, (outcome) => {
+        handlers.set(args.context.leaseId, (outcome) => {
           unsettled--;
-          self.send({ type: 'handler.settled', outcome });
+          scripted.settlers.get(args.context.leaseId)?.(outcome);
         });
       },
-      abortHandler: ({ context }) =>
-        log.push(`signal:${context.leaseId}:${context.abortReason ?? 'cancelled'}`),
-      stopHandler: ({ context }) => letGo(context.leaseId),
       postOutcome: scriptedPost(posted, () => (posts.shift() ?? (() => Promise.resolve()))()),
     },
   });
@@ -69,7 +59,7 @@ function harness(options: Options = {}) {
     cancelGraceMs: 500,
     defaultLeaseTtlMs: 30_000,
   };
-  const pooled = leasePool(lease, { abandon: (actor) => letGo(actor.id) });
+  const pooled = leasePool(lease, { abandon: scripted.abandon });
   const parentMachine = setup({ actors: { leases: pooled } }).createMachine({
     invoke: { id: 'leases', systemId: 'leases', src: 'leases', input },
     on: { '*': { actions: ({ event }) => parentEvents.push(event) } },

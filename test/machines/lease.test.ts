@@ -10,7 +10,7 @@ import {
 import { GatewayStatusError } from '../../src/errors.js';
 import { stateString } from '../../src/neuron/snapshot.js';
 import type { LeaseFrame } from '../../src/protocol/frames.js';
-import { scriptedPost } from './scripted-post.js';
+import { scriptedPost } from './scripted-effects.js';
 
 /** The gateway's refusal of an outcome POST, as the transport reports it. */
 const statusError = (status: number, retryAfterMs?: number) =>

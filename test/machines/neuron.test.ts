@@ -13,7 +13,7 @@ import {
 } from '../../machines/neuron.js';
 import { GatewayStatusError, RegistrationRejectedError } from '../../src/errors.js';
 import type { CheckedHeartbeatAnswer } from '../../src/protocol/frames.js';
-import { scriptedPost } from './scripted-post.js';
+import { scriptedHandlers, scriptedPost } from './scripted-effects.js';
 
 const ECHO = 'acme/echo';
 
@@ -31,12 +31,9 @@ function harness(script: Script = {}) {
   const posted: PostOutcomeInput[] = [];
   const heartbeats: HeartbeatInput[] = [];
   const registers: number[] = [];
-  const handlers = new Map<string, (outcome: Outcome) => void>();
-  /** Handlers running, as the neuron's handler actions keep them. */
-  const running = new Set<string>();
-  const letGo = (leaseId: string): void => {
-    if (running.delete(leaseId)) log.push(`cleanup:${leaseId}`);
-  };
+  const scripted = scriptedHandlers(log, script.throwingHandlers);
+  /** Settles a running handler, by leaseId. */
+  const handlers = scripted.settlers;
   const emitted: NeuronEmitted[] = [];
   const poolEmitted: NeuronEmitted[] = [];
   const heartbeatScript = [...(script.heartbeats ?? [])];
@@ -58,23 +55,11 @@ function harness(script: Script = {}) {
       leases: leasePool(
         leaseMachine.provide({
           actions: {
-            startHandler: ({ context, self }) => {
-              if (script.throwingHandlers?.includes(context.leaseId)) {
-                throw new Error(`handler ${context.leaseId} blew up`);
-              }
-              log.push(`start:${context.leaseId}`);
-              running.add(context.leaseId);
-              handlers.set(context.leaseId, (outcome) =>
-                self.send({ type: 'handler.settled', outcome }),
-              );
-            },
-            abortHandler: ({ context }) =>
-              log.push(`signal:${context.leaseId}:${context.abortReason ?? 'cancelled'}`),
-            stopHandler: ({ context }) => letGo(context.leaseId),
+            ...scripted.actions,
             postOutcome: scriptedPost(posted),
           },
         }),
-        { abandon: (actor) => letGo(actor.id) },
+        { abandon: scripted.abandon },
       ),
       drain: drainMachine.provide({
         actors: {
