@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveGatewayUrl } from '../../src/cli/options.js';
 import type { TaskRecord } from '../../src/dev-gateway/types.js';
 import { SDK_VERSION } from '../../src/version.js';
+import { freePort } from '../support/ports.js';
 import {
   type CliResult,
   cli,
-  closedPort,
   type DevChild,
   killChildren,
   spawnCli,
@@ -318,7 +318,7 @@ describe('error messages', () => {
 
 describe('talking to the gateway', () => {
   it('says how to start a gateway when none is running, with exit 3', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     for (const argv of [['inject', 'a/b'], ['tasks'], ['cancel', 't-1'], ['neurons']]) {
       expectOneLineError(
         await cli([...argv, '--gateway', url]),
@@ -337,7 +337,7 @@ describe('talking to the gateway', () => {
     expect(resolveGatewayUrl(io({ BIGBRAIN_GATEWAY_URL: 'http://a:1' }), 'http://b:2')).toBe(
       'http://b:2',
     );
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const fromEnv = await cli(['tasks'], { env: { BIGBRAIN_GATEWAY_URL: `${url}/` } });
     expect(fromEnv.stderr).toContain(`no gateway answers at ${url} `);
     const bad = await cli(['tasks'], { env: { BIGBRAIN_GATEWAY_URL: 'localhost:7777' } });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src/dev-gateway/types.js';
-import { cli, closedPort, createNeuron } from './helpers.js';
+import { freePort } from '../support/ports.js';
+import { cli, createNeuron } from './helpers.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -37,7 +38,7 @@ async function dev(port: number) {
 
 describe('restarting neuron dev under a connected neuron', () => {
   it("has the new gateway's first task run at once: its lease ids are new to the neuron", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const first = await dev(port);
     const neuron = createNeuron(first.url, 'restart-token', 'survivor');
     cleanups.push(() => neuron.stop({ drain: false }));

@@ -2,12 +2,14 @@
  * `neuron enroll`'s exit codes (AUTH.md §2): 0 enrolled; 2 bad arguments or an existing file;
  * 3 Moku unreachable; 9 denied; 10 expired; 130 interrupted.
  */
+
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDevGateway, type DevGateway } from '@holokai/neuron-sdk/dev-gateway';
 import { afterEach, expect, it } from 'vitest';
-import { cli, closedPort } from './helpers.js';
+import { freePort } from '../support/ports.js';
+import { cli } from './helpers.js';
 
 let gw: DevGateway | undefined;
 afterEach(async () => {
@@ -73,7 +75,7 @@ it('exits 2 for bad arguments and for an existing credential file without --forc
 });
 
 it('exits 3 when no Moku answers at the URL', async () => {
-  const port = await closedPort();
+  const port = await freePort();
   const { code, stderr } = await cli(
     ['enroll', '--moku-url', `http://127.0.0.1:${port}/moku`, '--name', 'x'],
     { env: fast },

@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,17 +52,15 @@ function plainDev(argv: string[]): string[] {
   return argv[0] === 'dev' && !argv.includes('--json') ? [...argv, '--plain'] : argv;
 }
 
-/** Runs `neuron <argv>` in-process. */
-export async function cli(argv: string[], options: CliOptions = {}): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const signal = options.signal ?? new AbortController().signal;
-  const code = await run(plainDev(argv), {
+/** `neuron <argv>` started in-process, its output collected as it comes. */
+function start(argv: string[], options: CliOptions, signal: AbortSignal) {
+  const output = { stdout: '', stderr: '' };
+  const done = run(plainDev(argv), {
     stdout: (text) => {
-      stdout += text;
+      output.stdout += text;
     },
     stderr: (text) => {
-      stderr += text;
+      output.stderr += text;
     },
     env: { HOME: testHome(), ...options.env },
     isTTY: options.isTTY ?? false,
@@ -71,7 +68,13 @@ export async function cli(argv: string[], options: CliOptions = {}): Promise<Cli
     ...(options.stdin !== undefined && { stdin: async () => options.stdin! }),
     ...(options.columns !== undefined && { columns: () => options.columns }),
   });
-  return { code, stdout, stderr };
+  return { output, done };
+}
+
+/** Runs `neuron <argv>` in-process. */
+export async function cli(argv: string[], options: CliOptions = {}): Promise<CliResult> {
+  const { output, done } = start(argv, options, options.signal ?? new AbortController().signal);
+  return { code: await done, ...output };
 }
 
 /**
@@ -80,25 +83,12 @@ export async function cli(argv: string[], options: CliOptions = {}): Promise<Cli
  */
 export function cliLive(argv: string[], options: Omit<CliOptions, 'signal'> = {}) {
   const stop = new AbortController();
-  let stdout = '';
-  let stderr = '';
-  const done = run(plainDev(argv), {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: { HOME: testHome(), ...options.env },
-    isTTY: options.isTTY ?? false,
-    watchSignals: () => stop.signal,
-    ...(options.columns !== undefined && { columns: () => options.columns }),
-  });
+  const { output, done } = start(argv, options, stop.signal);
   return {
-    stdout: () => stdout,
+    stdout: () => output.stdout,
     stop: async (): Promise<CliResult> => {
       stop.abort();
-      return { code: await done, stdout, stderr };
+      return { code: await done, ...output };
     },
   };
 }
@@ -221,18 +211,6 @@ export async function startDev(args: string[] = []): Promise<DevChild> {
       return child.exited;
     },
   };
-}
-
-/** A port nothing listens on (it was free a moment ago). */
-export function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

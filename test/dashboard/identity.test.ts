@@ -1,48 +1,19 @@
-import { join } from 'node:path';
 import { createDevGateway, type DevGateway } from '@holokai/neuron-sdk/dev-gateway';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect, echo, requestJson } from '../dev-gateway/sse-client.js';
 import { authorizeDevice, mint, pollDeviceCode } from '../identity/oauth.js';
-import { ARTIFACTS, launchChromium, waitForClass, waitForText } from './browser.js';
+import { waitForClass, waitForText } from './browser.js';
+import { cleanup, openDashboard, screenshot, useBrowser } from './harness.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 30_000);
-afterAll(async () => {
-  await browser?.close();
-});
+const { browser } = useBrowser();
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-interface Opened {
-  page: Page;
-  seen: string[];
-  errors: string[];
-}
-
-async function open(gw: DevGateway, path: string): Promise<Opened> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  cleanups.push(() => page.close());
-  const seen: string[] = [];
-  const errors: string[] = [];
-  page.on('request', (request) => seen.push(request.url()));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${gw.url}${path}`);
-  await waitForText(page, '#feed-gateway', /gateway: live/);
-  return { page, seen, errors };
-}
+/** The dashboard at `path` (after the gateway's URL), at the width its panels are drawn for. */
+const open = (gw: DevGateway, path: string) =>
+  openDashboard(browser(), gw, { path: path.replace(/^\//, ''), width: 1440 });
 
 async function identityGateway(): Promise<DevGateway> {
   const gw = await createDevGateway({ identity: true });
-  cleanups.push(() => gw.close());
+  cleanup(() => gw.close());
   return gw;
 }
 
@@ -83,7 +54,7 @@ describe("the dashboard's Identity panel", () => {
     );
     await waitForClass(page, pendingRow(device.user_code), 'wanted');
     expect(await page.inputValue('#user-code')).toBe(device.user_code);
-    await page.screenshot({ path: join(ARTIFACTS, 'identity-pending.png'), fullPage: true });
+    await screenshot(page, 'identity-pending');
 
     await page.click(`button[data-approve="${device.user_code}"]`);
     await waitForText(
@@ -98,9 +69,9 @@ describe("the dashboard's Identity panel", () => {
     const { stream } = await connect(gw.url, 'erp-1', [echo], {
       token: await mint(gw, credential),
     });
-    cleanups.push(() => stream.close());
+    cleanup(() => stream.close());
     await waitForText(page, `${clientRow(credential.clientId)} .neurons`, /^erp-1$/);
-    await page.screenshot({ path: join(ARTIFACTS, 'identity.png'), fullPage: true });
+    await screenshot(page, 'identity');
 
     await page.click(`button[data-revoke="${credential.clientId}"]`);
     await waitForText(
@@ -110,7 +81,7 @@ describe("the dashboard's Identity panel", () => {
     );
     await waitForText(page, `${clientRow(credential.clientId)} .state`, /^revoked /);
     expect((await stream.next('disconnect')).frame.type).toBe('disconnect');
-    await page.screenshot({ path: join(ARTIFACTS, 'identity-revoked.png'), fullPage: true });
+    await screenshot(page, 'identity-revoked');
 
     const origin = new URL(gw.url).origin;
     expect(seen.filter((url) => !url.startsWith(origin))).toEqual([]);
@@ -143,7 +114,7 @@ describe("the dashboard's Identity panel", () => {
 
   it('stays hidden on a gateway without an identity provider', async () => {
     const gw = await createDevGateway();
-    cleanups.push(() => gw.close());
+    cleanup(() => gw.close());
     const { page, errors } = await open(gw, '/');
     await page.waitForTimeout(100);
     expect(

@@ -1,23 +1,11 @@
-import { createServer } from 'node:net';
 import { createDevGateway, type DevGateway } from '@holokai/neuron-sdk/dev-gateway';
 import { describe, expect, it } from 'vitest';
 import { createNeuron } from '../cli/helpers.js';
+import { freePort } from '../support/ports.js';
 import { waitForText } from './browser.js';
 import { cleanup, count, openDashboard, row, screenshot, useBrowser } from './harness.js';
 
 const { browser } = useBrowser();
-
-/** A port free a moment ago: the restarted gateway takes the same one. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the dashboard across a gateway restart', () => {
   it('says the neurons are unknown while the gateway is gone, then shows only the new run', async () => {

@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +10,7 @@ import {
 } from '../../src/errors.js';
 import type { AckFrame } from '../../src/protocol/frames.js';
 import { HttpTransport } from '../../src/transport/http-transport.js';
+import { freePort } from '../support/ports.js';
 import { makeTransport } from './recorder.js';
 import { sendError, useTestServer } from './test-server.js';
 
@@ -23,15 +22,6 @@ const ack: AckFrame = {
   output: { ok: true },
   durationMs: 3,
 };
-
-/** A port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe('HttpTransport.post', () => {
   const server = useTestServer();
@@ -134,7 +124,7 @@ describe('HttpTransport.post', () => {
   });
 
   it('rejects with a NetworkError when nothing listens', async () => {
-    const { transport } = makeTransport(`http://127.0.0.1:${await closedPort()}`);
+    const { transport } = makeTransport(`http://127.0.0.1:${await freePort()}`);
     const error = await transport.post('ack', ack).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(NetworkError);
     expect(error).toMatchObject({ code: 'NEURON_ERR_NETWORK', path: 'ack' });
